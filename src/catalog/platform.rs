@@ -1,0 +1,333 @@
+//! Where a URL lives: the hosting platform and the resource it names there.
+//!
+//! A URL is parsed into a [`Target`] once; everything after (lint's canonical-form
+//! rule, the providers, sharding by host) matches on the enum and never re-parses
+//! strings. The platform is always derived from the URL, never typed by hand.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// The hosting platforms catwatch knows. A closed set: adding one makes the
+/// compiler list every place that must handle it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Platform {
+    GitHub,
+    GitLab,
+    Kaggle,
+    Zenodo,
+    Figshare,
+    HuggingFace,
+    Osf,
+    Dataverse,
+    MendeleyData,
+    Doi,
+    Website,
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Platform::GitHub => "github",
+            Platform::GitLab => "gitlab",
+            Platform::Kaggle => "kaggle",
+            Platform::Zenodo => "zenodo",
+            Platform::Figshare => "figshare",
+            Platform::HuggingFace => "hugging-face",
+            Platform::Osf => "osf",
+            Platform::Dataverse => "dataverse",
+            Platform::MendeleyData => "mendeley-data",
+            Platform::Doi => "doi",
+            Platform::Website => "website",
+        })
+    }
+}
+
+/// The resource a URL names on its platform.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    GitHubRepo { owner: String, name: String },
+    GitLabProject { path: String },
+    KaggleDataset { owner: String, slug: String },
+    KaggleCompetition { slug: String },
+    ZenodoRecord { id: u64 },
+    FigshareArticle { id: u64 },
+    HuggingFaceDataset { repo_id: String },
+    OsfNode { id: String },
+    DataverseDataset { persistent_id: String },
+    MendeleyDataset { id: String, version: Option<u32> },
+    Doi { doi: String },
+    Website { url: Url },
+}
+
+impl Target {
+    /// Reads the platform and resource out of a URL. Total: anything not
+    /// recognised is a plain website.
+    pub fn from_url(url: &Url) -> Target {
+        recognise(url).unwrap_or_else(|| Target::Website { url: url.clone() })
+    }
+
+    pub fn platform(&self) -> Platform {
+        match self {
+            Target::GitHubRepo { .. } => Platform::GitHub,
+            Target::GitLabProject { .. } => Platform::GitLab,
+            Target::KaggleDataset { .. } | Target::KaggleCompetition { .. } => Platform::Kaggle,
+            Target::ZenodoRecord { .. } => Platform::Zenodo,
+            Target::FigshareArticle { .. } => Platform::Figshare,
+            Target::HuggingFaceDataset { .. } => Platform::HuggingFace,
+            Target::OsfNode { .. } => Platform::Osf,
+            Target::DataverseDataset { .. } => Platform::Dataverse,
+            Target::MendeleyDataset { .. } => Platform::MendeleyData,
+            Target::Doi { .. } => Platform::Doi,
+            Target::Website { .. } => Platform::Website,
+        }
+    }
+
+    /// The one URL form the catalog uses for this resource.
+    pub fn canonical_url(&self) -> Url {
+        let text = match self {
+            Target::GitHubRepo { owner, name } => format!("https://github.com/{owner}/{name}"),
+            Target::GitLabProject { path } => format!("https://gitlab.com/{path}"),
+            Target::KaggleDataset { owner, slug } => {
+                format!("https://www.kaggle.com/datasets/{owner}/{slug}")
+            }
+            Target::KaggleCompetition { slug } => {
+                format!("https://www.kaggle.com/competitions/{slug}")
+            }
+            Target::ZenodoRecord { id } => format!("https://zenodo.org/records/{id}"),
+            Target::FigshareArticle { id } => format!("https://figshare.com/articles/dataset/{id}"),
+            Target::HuggingFaceDataset { repo_id } => {
+                format!("https://huggingface.co/datasets/{repo_id}")
+            }
+            Target::OsfNode { id } => format!("https://osf.io/{id}/"),
+            Target::DataverseDataset { persistent_id } => {
+                format!("https://dataverse.harvard.edu/dataset.xhtml?persistentId={persistent_id}")
+            }
+            Target::MendeleyDataset { id, version } => match version {
+                Some(v) => format!("https://data.mendeley.com/datasets/{id}/{v}"),
+                None => format!("https://data.mendeley.com/datasets/{id}"),
+            },
+            Target::Doi { doi } => format!("https://doi.org/{doi}"),
+            Target::Website { url } => return url.clone(),
+        };
+        Url::parse(&text).expect("canonical URLs are built from validated parts")
+    }
+
+    /// The DOI of the resource, where the URL carries one (DataCite can date it).
+    pub fn doi(&self) -> Option<String> {
+        match self {
+            Target::Doi { doi } => Some(doi.clone()),
+            Target::MendeleyDataset {
+                id,
+                version: Some(v),
+            } => Some(format!("10.17632/{id}.{v}")),
+            Target::DataverseDataset { persistent_id } => {
+                persistent_id.strip_prefix("doi:").map(str::to_owned)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The canonical form of `url` when it differs from `url` itself, for lint to
+/// suggest. Websites have no canonical form beyond their own.
+pub fn canonical_suggestion(url: &Url) -> Option<Url> {
+    let target = Target::from_url(url);
+    if matches!(target, Target::Website { .. }) {
+        return None;
+    }
+    let canonical = target.canonical_url();
+    (canonical.as_str().trim_end_matches('/') != url.as_str().trim_end_matches('/'))
+        .then_some(canonical)
+}
+
+fn segments(url: &Url) -> Vec<&str> {
+    url.path_segments()
+        .map(|parts| parts.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default()
+}
+
+fn recognise(url: &Url) -> Option<Target> {
+    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    let parts = segments(url);
+    match host {
+        "github.com" => github(&parts),
+        "gitlab.com" => gitlab(&parts),
+        "kaggle.com" => kaggle(&parts),
+        "zenodo.org" => zenodo(&parts),
+        "figshare.com" => figshare(&parts),
+        "huggingface.co" => match parts.as_slice() {
+            ["datasets", ns, name, ..] => Some(Target::HuggingFaceDataset {
+                repo_id: format!("{ns}/{name}"),
+            }),
+            _ => None,
+        },
+        "osf.io" => match parts.as_slice() {
+            [id] | [id, ..] if is_osf_id(id) => Some(Target::OsfNode {
+                id: id.to_ascii_lowercase(),
+            }),
+            _ => None,
+        },
+        "dataverse.harvard.edu" => url
+            .query_pairs()
+            .find(|(key, _)| key == "persistentId")
+            .map(|(_, id)| Target::DataverseDataset {
+                persistent_id: id.into_owned(),
+            }),
+        "data.mendeley.com" => match parts.as_slice() {
+            ["datasets", id, rest @ ..] => Some(Target::MendeleyDataset {
+                id: id.to_ascii_lowercase(),
+                version: rest.first().and_then(|v| v.parse().ok()),
+            }),
+            _ => None,
+        },
+        "doi.org" | "dx.doi.org" => {
+            let doi = percent_encoding::percent_decode_str(url.path().trim_start_matches('/'))
+                .decode_utf8()
+                .ok()?
+                .into_owned();
+            doi.starts_with("10.").then_some(Target::Doi { doi })
+        }
+        _ => None,
+    }
+}
+
+fn github(parts: &[&str]) -> Option<Target> {
+    const NOT_OWNERS: &[&str] = &[
+        "orgs",
+        "settings",
+        "marketplace",
+        "topics",
+        "sponsors",
+        "about",
+    ];
+    match parts {
+        [owner, name, ..] if !NOT_OWNERS.contains(owner) => Some(Target::GitHubRepo {
+            owner: (*owner).to_owned(),
+            name: name.trim_end_matches(".git").to_owned(),
+        }),
+        _ => None,
+    }
+}
+
+fn gitlab(parts: &[&str]) -> Option<Target> {
+    // Everything after "/-/" is a view inside the project (tree, blob, issues).
+    let project: Vec<&str> = parts.iter().copied().take_while(|p| *p != "-").collect();
+    (project.len() >= 2).then(|| Target::GitLabProject {
+        path: project.join("/").trim_end_matches(".git").to_owned(),
+    })
+}
+
+fn kaggle(parts: &[&str]) -> Option<Target> {
+    const NOT_OWNERS: &[&str] = &[
+        "code",
+        "models",
+        "discussions",
+        "learn",
+        "competitions",
+        "c",
+        "docs",
+    ];
+    match parts {
+        ["datasets", owner, slug, ..] => Some(Target::KaggleDataset {
+            owner: (*owner).to_owned(),
+            slug: (*slug).to_owned(),
+        }),
+        ["c" | "competitions", slug, ..] => Some(Target::KaggleCompetition {
+            slug: (*slug).to_owned(),
+        }),
+        // The old short form kaggle.com/{owner}/{slug}.
+        [owner, slug, ..] if !NOT_OWNERS.contains(owner) && *owner != "datasets" => {
+            Some(Target::KaggleDataset {
+                owner: (*owner).to_owned(),
+                slug: (*slug).to_owned(),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn zenodo(parts: &[&str]) -> Option<Target> {
+    match parts {
+        ["record" | "records", id, ..] => id.parse().ok().map(|id| Target::ZenodoRecord { id }),
+        _ => None,
+    }
+}
+
+fn figshare(parts: &[&str]) -> Option<Target> {
+    match parts {
+        ["articles", rest @ ..] => rest
+            .iter()
+            .rev()
+            .find_map(|p| p.parse().ok())
+            .map(|id| Target::FigshareArticle { id }),
+        _ => None,
+    }
+}
+
+fn is_osf_id(part: &str) -> bool {
+    part.len() == 5 && part.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(text: &str) -> Target {
+        Target::from_url(&Url::parse(text).unwrap())
+    }
+
+    #[test]
+    fn github_subpages_name_the_repository() {
+        assert_eq!(
+            target("https://github.com/lindawangg/COVID-Net/tree/master/docs"),
+            Target::GitHubRepo {
+                owner: "lindawangg".into(),
+                name: "COVID-Net".into()
+            }
+        );
+        let suggestion =
+            canonical_suggestion(&Url::parse("https://github.com/lindawangg/COVID-Net/").unwrap());
+        assert_eq!(suggestion, None, "a trailing slash is not worth a finding");
+    }
+
+    #[test]
+    fn old_kaggle_form_gets_the_datasets_prefix() {
+        let url = Url::parse("https://www.kaggle.com/bachrr/covid-chest-xray").unwrap();
+        assert_eq!(
+            canonical_suggestion(&url).unwrap().as_str(),
+            "https://www.kaggle.com/datasets/bachrr/covid-chest-xray"
+        );
+    }
+
+    #[test]
+    fn dois_take_the_doi_org_form() {
+        let url = Url::parse("http://dx.doi.org/10.7937/tcia.2020.gqry-nc81").unwrap();
+        assert_eq!(
+            canonical_suggestion(&url).unwrap().as_str(),
+            "https://doi.org/10.7937/tcia.2020.gqry-nc81"
+        );
+    }
+
+    #[test]
+    fn mendeley_versions_map_to_datacite_dois() {
+        let t = target("https://data.mendeley.com/datasets/2fxz4px6d8/4");
+        assert_eq!(t.platform(), Platform::MendeleyData);
+        assert_eq!(t.doi().as_deref(), Some("10.17632/2fxz4px6d8.4"));
+    }
+
+    #[test]
+    fn unknown_hosts_are_websites() {
+        assert_eq!(
+            target("https://coronacases.org/").platform(),
+            Platform::Website
+        );
+        assert_eq!(
+            target("https://brixia.github.io/").platform(),
+            Platform::Website
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! The command line, as clap types only. No logic lives here: `config` turns
+//! these into a validated `Config`, `lib::run` sequences the work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "catwatch",
+    version,
+    about = "Lint and monitor the catalog of public COVID-19 medical imaging resources"
+)]
+pub struct Cli {
+    /// Settings file; default: catwatch.toml in the current directory, if present.
+    #[arg(long, global = true, env = "CATWATCH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The catalog directory.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub catalog: Option<PathBuf>,
+
+    /// Colour in terminal output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check catalog entries against the schema and the catalog's rules.
+    Lint(LintArgs),
+    /// Render the catalog as the survey's Table 1 into CATALOG.md, or check it is up to date.
+    Table(TableArgs),
+    /// Probe every resource for availability and its last-update date.
+    Check(CheckArgs),
+    /// The nightly job: check, record into the state, alert on transitions, write reports.
+    Monitor(MonitorArgs),
+    /// Render reports from the state, without probing.
+    Report(ReportArgs),
+    /// Combine the results of sharded `check --shard K/N` runs.
+    Merge(MergeArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+    /// Write the man pages.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    Human,
+    Github,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or directories to lint; default: the catalog directory.
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+    pub format: LintFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct TableArgs {
+    /// Fail (exit 1) when the committed table differs from the catalog, instead of writing it.
+    #[arg(long)]
+    pub check: bool,
+    /// The Markdown file that holds the table between its markers.
+    #[arg(long, default_value = "CATALOG.md", value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Check only these entry ids.
+    #[arg(long, value_name = "ID", num_args = 1..)]
+    pub only: Vec<String>,
+    /// Check only the entries whose files changed since this git revision.
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
+    /// Check only shard K of N (1-based), split by host.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Write the report here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Do not read or write the state file.
+    #[arg(long)]
+    pub no_state: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Judge and record, but send no notification.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write the reports (Markdown, HTML, JSON, badges) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub reports: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Html,
+    Json,
+    Badges,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+    /// A file (markdown, html, json) or a directory (badges); default: stdout.
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `check --format json --output` on each shard.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Json)]
+    pub format: CheckFormat,
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Do not record the merged results into the state file.
+    #[arg(long)]
+    pub no_state: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Directory to write catwatch.1 and one page per subcommand into.
+    #[arg(long, default_value = "man", value_name = "DIR")]
+    pub out_dir: PathBuf,
+}

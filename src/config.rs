@@ -1,0 +1,208 @@
+//! One validated [`Config`], built once from the command line, catwatch.toml and
+//! the environment. Core code never sees clap types or raw strings; secrets come
+//! only from the environment and stay wrapped in [`Secret`].
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::cli::{Cli, ColorChoice};
+use crate::notify::{EmailSettings, GitHubIssueSettings};
+use crate::policy::PolicySettings;
+use crate::probe::providers::Endpoints;
+use crate::probe::settings::ProbeSettings;
+use crate::secret::Secret;
+use crate::state::StateSettings;
+
+pub const DEFAULT_CONFIG_FILE: &str = "catwatch.toml";
+pub const DEFAULT_CATALOG_DIR: &str = "catalog";
+
+/// catwatch.toml as written. Unknown keys are errors, so a typo never silently
+/// falls back to a default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileSettings {
+    pub catalog: Option<PathBuf>,
+    pub probe: ProbeSettings,
+    pub endpoints: Endpoints,
+    pub policy: PolicySettings,
+    pub state: StateSettings,
+    pub email: Option<EmailSettings>,
+    pub github_issues: Option<GitHubIssueSettings>,
+}
+
+/// Secrets, read from the environment only.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    /// CATWATCH_GITHUB_TOKEN, else GITHUB_TOKEN.
+    pub github_token: Option<Secret>,
+    /// KAGGLE_USERNAME and KAGGLE_KEY.
+    pub kaggle: Option<(String, Secret)>,
+    /// CATWATCH_SMTP_USERNAME and CATWATCH_SMTP_PASSWORD.
+    pub smtp: Option<(String, Secret)>,
+}
+
+impl Secrets {
+    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Secrets {
+        let non_empty = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let pair =
+            |user: &str, secret: &str| Some((non_empty(user)?, Secret::new(non_empty(secret)?)));
+        Secrets {
+            github_token: non_empty("CATWATCH_GITHUB_TOKEN")
+                .or_else(|| non_empty("GITHUB_TOKEN"))
+                .map(Secret::new),
+            kaggle: pair("KAGGLE_USERNAME", "KAGGLE_KEY"),
+            smtp: pair("CATWATCH_SMTP_USERNAME", "CATWATCH_SMTP_PASSWORD"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub catalog_dir: PathBuf,
+    /// The directory relative paths in the settings file are resolved against.
+    pub base_dir: PathBuf,
+    pub probe: ProbeSettings,
+    pub endpoints: Endpoints,
+    pub policy: PolicySettings,
+    pub state: StateSettings,
+    pub email: Option<EmailSettings>,
+    pub github_issues: Option<GitHubIssueSettings>,
+    pub secrets: Secrets,
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read settings file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("settings file {path} is not valid: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Builds the configuration from the command line, the settings file (the
+    /// one named, else ./catwatch.toml when it exists) and the environment.
+    pub fn load(cli: &Cli, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let named = cli.config.clone();
+        let path = named.clone().or_else(|| {
+            let default = PathBuf::from(DEFAULT_CONFIG_FILE);
+            default.is_file().then_some(default)
+        });
+        let (file, base_dir) = match &path {
+            Some(path) => {
+                let text = fs_err::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source: std::io::Error::new(source.kind(), source.to_string()),
+                })?;
+                let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                (parse_file_settings(path, &text)?, base)
+            }
+            None => (FileSettings::default(), PathBuf::new()),
+        };
+        let catalog_dir = cli
+            .catalog
+            .clone()
+            .or_else(|| file.catalog.as_ref().map(|dir| base_dir.join(dir)))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CATALOG_DIR));
+        let config = Config {
+            catalog_dir,
+            probe: resolve_probe_paths(file.probe, &base_dir),
+            endpoints: file.endpoints,
+            policy: file.policy,
+            state: StateSettings {
+                path: base_dir.join(&file.state.path),
+            },
+            email: file.email,
+            github_issues: file.github_issues,
+            secrets: Secrets::from_env(env),
+            color: cli.color,
+            base_dir,
+        };
+        config.validate(path.as_deref().unwrap_or(Path::new(DEFAULT_CONFIG_FILE)))?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let p = &self.probe;
+        if p.concurrency == 0 || p.per_host_concurrency == 0 {
+            return Err(invalid(
+                "[probe] concurrency and per_host_concurrency must be at least 1".into(),
+            ));
+        }
+        if p.timeout_secs == 0 || p.connect_timeout_secs == 0 {
+            return Err(invalid("[probe] timeouts must be at least 1 second".into()));
+        }
+        if p.max_redirects > 10 {
+            return Err(invalid("[probe] max_redirects is at most 10".into()));
+        }
+        let q = &self.policy;
+        if q.dead_after_runs == 0 || q.recover_after_runs == 0 {
+            return Err(invalid(
+                "[policy] dead_after_runs and recover_after_runs must be at least 1".into(),
+            ));
+        }
+        if q.flap_low_percent > q.flap_high_percent
+            || q.flap_high_percent > 100
+            || q.degraded_percent > 100
+        {
+            return Err(invalid(
+                "[policy] percentages are 0-100 and flap_low_percent may not exceed flap_high_percent".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+pub fn parse_file_settings(path: &Path, text: &str) -> Result<FileSettings, ConfigError> {
+    toml::from_str(text).map_err(|err| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message: err.to_string(),
+    })
+}
+
+fn resolve_probe_paths(mut probe: ProbeSettings, base: &Path) -> ProbeSettings {
+    probe.extra_root_certs = probe
+        .extra_root_certs
+        .iter()
+        .map(|p| base.join(p))
+        .collect();
+    probe
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected_with_the_file_named() {
+        let err =
+            parse_file_settings(Path::new("x.toml"), "[probe]\nconcurency = 3\n").unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("x.toml") && message.contains("concurency"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_only() {
+        let secrets = Secrets::from_env(|name| match name {
+            "GITHUB_TOKEN" => Some("t0k".into()),
+            "KAGGLE_USERNAME" => Some("me".into()),
+            _ => None,
+        });
+        assert_eq!(secrets.github_token.unwrap().expose(), "t0k");
+        assert!(
+            secrets.kaggle.is_none(),
+            "a username without a key is no credential"
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! Notifications: compose messages from alerts (pure) and deliver them (SMTP,
+//! the GitHub issues API).
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use url::Url;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// STARTTLS required (the default): fail before AUTH if the server does not offer it.
+    Starttls,
+    /// Implicit TLS (SMTPS, usually port 465).
+    Tls,
+    /// No TLS at all; only with `allow_plain = true`, for a relay on the same machine.
+    Plain,
+}
+
+/// `[email]` in catwatch.toml. Credentials come from CATWATCH_SMTP_USERNAME and
+/// CATWATCH_SMTP_PASSWORD, never from the file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    pub host: String,
+    pub port: Option<u16>,
+    #[serde(default = "default_security")]
+    pub security: SmtpSecurity,
+    #[serde(default)]
+    pub allow_plain: bool,
+    pub from: String,
+    pub to: Vec<String>,
+    #[serde(default = "default_subject_prefix")]
+    pub subject_prefix: String,
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_secs: u64,
+    #[serde(default)]
+    pub extra_root_certs: Vec<PathBuf>,
+}
+
+fn default_security() -> SmtpSecurity {
+    SmtpSecurity::Starttls
+}
+
+fn default_subject_prefix() -> String {
+    "[catwatch]".to_owned()
+}
+
+fn default_smtp_timeout() -> u64 {
+    30
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IssueMode {
+    /// One tracking issue per broken resource.
+    PerResource,
+    /// One digest issue for everything broken.
+    Digest,
+}
+
+/// `[github_issues]` in catwatch.toml. The token comes from GITHUB_TOKEN.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GitHubIssueSettings {
+    /// "owner/name" of the repository that holds the tracking issues.
+    pub repository: String,
+    #[serde(default = "default_issue_mode")]
+    pub mode: IssueMode,
+    #[serde(default = "default_labels")]
+    pub labels: Vec<String>,
+    /// Overrides `[endpoints] github_api` for the issues API.
+    pub api: Option<Url>,
+}
+
+fn default_issue_mode() -> IssueMode {
+    IssueMode::PerResource
+}
+
+fn default_labels() -> Vec<String> {
+    vec!["catwatch".to_owned()]
+}

@@ -1,0 +1,187 @@
+//! What one probe saw, and the verdict judged from it.
+//!
+//! This is the seam between gathering (the probe engine and the providers, which
+//! touch the network) and judging (classification and alert policy, which are
+//! pure and take `now`). Probes fill an [`Observation`]; `policy::classify`
+//! turns it into a [`Verdict`]; the state and the reports store and render both.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::platform::Platform;
+
+/// The closed set of statuses a resource can have after a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Alive, and fresh enough (or frozen).
+    Ok,
+    /// Alive, but last updated longer ago than the threshold, and not frozen.
+    Stale,
+    /// A permanent redirect or a renamed repository: the entry should be updated.
+    Moved,
+    /// The platform marks it read-only (an archived repository, a deaccessioned dataset).
+    Archived,
+    /// Bot protection or a login wall: alive as far as we can tell.
+    Blocked,
+    /// A transient failure in this run (timeout, reset, 5xx).
+    Failing,
+    /// Definitively gone: 404 or 410, a name that does not resolve, a deleted record.
+    Dead,
+    /// No way to tell: credentials missing, rate limited.
+    Unknown,
+}
+
+impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::Ok,
+        Status::Stale,
+        Status::Moved,
+        Status::Archived,
+        Status::Blocked,
+        Status::Failing,
+        Status::Dead,
+        Status::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Stale => "stale",
+            Status::Moved => "moved",
+            Status::Archived => "archived",
+            Status::Blocked => "blocked",
+            Status::Failing => "failing",
+            Status::Dead => "dead",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One hop of a redirect chain, as our own redirect loop followed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hop {
+    pub status: u16,
+    pub url: String,
+}
+
+/// HTTP cache validators kept between runs for conditional requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validators {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// A last-update date and where it came from (`github:pushed_at`,
+/// `http:last-modified`, `datacite:attributes.updated`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dated {
+    pub at: Timestamp,
+    pub source: String,
+}
+
+/// The decisive fact a probe established, before any threshold or policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Signal {
+    /// The resource answered and is there.
+    Alive,
+    /// A conditional request answered 304: unchanged since the last run.
+    NotModified,
+    /// Permanently moved (301/308 chain, renamed repository) to `to`.
+    Moved { to: String },
+    /// Read-only on its platform; `field` is the API field that said so.
+    Archived { field: String },
+    /// Definitively gone (404, 410, NXDOMAIN, deleted record, disabled repository).
+    Gone { why: String },
+    /// A bot wall or login wall answered instead of the resource.
+    Blocked { why: String },
+    /// Transient failure in this run: timeout, reset, 5xx, TLS trouble.
+    Transient { why: String },
+    /// The platform rate-limited us; says nothing about the resource.
+    RateLimited { retry_at: Option<Timestamp> },
+    /// The platform's API needs credentials we do not have.
+    NeedsCredentials { variable: String },
+    /// Our own address policy refused the target (SSRF guard).
+    Refused { why: String },
+}
+
+/// Everything one probe of one URL saw. Gathered, not judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    pub url: String,
+    pub platform: Platform,
+    pub signal: Signal,
+    /// The HTTP status that decided (of the API call for platforms, of the page otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redirects: Vec<Hop>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<Dated>,
+    #[serde(default, skip_serializing_if = "Validators::is_empty")]
+    pub validators: Validators,
+    /// SHA-256 of the normalised page, for plain websites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// Short facts that back the signal ("api.github.com archived=true").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+    pub checked_at: Timestamp,
+    pub duration_ms: u64,
+}
+
+/// The judged status of one resource, with a structured reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub status: Status,
+    /// A stable machine code (`http-404`, `github-archived`, `last-update-too-old`, ...).
+    pub reason: String,
+    /// One sentence for a person.
+    pub message: String,
+    /// The URL whose observation decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+}
+
+/// The result of checking one catalog entry: its verdict, the decisive facts
+/// flattened for reports, and every observation behind them. This is one row
+/// of `catwatch check --format json` (see `schema/check-report.schema.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceCheck {
+    pub id: String,
+    pub status: Status,
+    pub reason: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated_source: Option<String>,
+    pub checked_at: Timestamp,
+    pub duration_ms: u64,
+    pub observations: Vec<Observation>,
+}

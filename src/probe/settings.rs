@@ -1,0 +1,70 @@
+//! The probe engine's settings, as read from `[probe]` in catwatch.toml.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProbeSettings {
+    /// Requests in flight at once across all hosts.
+    pub concurrency: usize,
+    /// Requests in flight at once to one host.
+    pub per_host_concurrency: usize,
+    /// Minimum time between two requests to one host (politeness).
+    pub per_host_interval_ms: u64,
+    pub connect_timeout_secs: u64,
+    /// Deadline for one request, body included.
+    pub timeout_secs: u64,
+    /// Further attempts after a transient failure.
+    pub retries: u32,
+    /// First backoff delay; doubled each attempt, with jitter.
+    pub backoff_base_ms: u64,
+    /// Longest Retry-After honoured; longer answers count as rate limited.
+    pub retry_after_cap_secs: u64,
+    /// Wall-clock budget for the whole run; requests past it are not sent.
+    pub run_budget_secs: u64,
+    /// Hard cap on decoded body bytes read from any answer.
+    pub max_body_bytes: usize,
+    pub max_redirects: usize,
+    pub user_agent: String,
+    /// Addresses or CIDR ranges let through the address policy (tests use 127.0.0.0/8).
+    pub allow: Vec<String>,
+    /// Host-to-address overrides like curl's --resolve: "host:port:address".
+    pub resolve: Vec<String>,
+    /// Extra PEM root certificates trusted besides the system's.
+    pub extra_root_certs: Vec<PathBuf>,
+    /// A proxy URL; proxy variables in the environment are ignored unless this is set.
+    pub proxy: Option<String>,
+    /// When non-empty, only these ports may be contacted.
+    pub allowed_ports: Vec<u16>,
+}
+
+impl Default for ProbeSettings {
+    fn default() -> ProbeSettings {
+        ProbeSettings {
+            concurrency: 32,
+            per_host_concurrency: 2,
+            per_host_interval_ms: 250,
+            connect_timeout_secs: 10,
+            timeout_secs: 30,
+            retries: 2,
+            backoff_base_ms: 500,
+            retry_after_cap_secs: 60,
+            run_budget_secs: 1800,
+            max_body_bytes: 2 * 1024 * 1024,
+            max_redirects: 10,
+            user_agent: concat!(
+                "catwatch/",
+                env!("CARGO_PKG_VERSION"),
+                " (+https://github.com/catwatch/catwatch)"
+            )
+            .to_owned(),
+            allow: Vec::new(),
+            resolve: Vec::new(),
+            extra_root_certs: Vec::new(),
+            proxy: None,
+            allowed_ports: Vec::new(),
+        }
+    }
+}

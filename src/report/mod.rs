@@ -1,0 +1,3 @@
+//! Renderers: functions from a report model to text. They never write; the
+//! commands do.
+pub mod model;

@@ -1,0 +1,48 @@
+//! The report model: what every renderer (Markdown, HTML, JSON, badges) reads.
+//! Built from the state and the catalog, never from a live probe.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::entry::{Access, Maintenance, Modalities, ResourceKind};
+use crate::observation::{Dated, Status};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusReport {
+    pub generated_at: Timestamp,
+    /// The heartbeat: end of the last run that completed.
+    pub last_successful_run: Option<Timestamp>,
+    /// The last run judged its own network broken (too many probes failed).
+    pub monitor_degraded: bool,
+    pub resources: Vec<ResourceStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceStatus {
+    pub id: String,
+    pub name: String,
+    pub kind: ResourceKind,
+    /// The URL a reader should follow (the landing page, else the first URL).
+    pub url: String,
+    pub modalities: Modalities,
+    pub access: Access,
+    pub maintenance: Maintenance,
+    pub survey_reference: Option<u8>,
+    /// None: never checked yet.
+    pub status: Option<Status>,
+    pub since: Option<Timestamp>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub moved_to: Option<String>,
+    pub last_updated: Option<Dated>,
+    pub last_checked: Option<Timestamp>,
+    pub flapping: bool,
+    /// Newest last, at most the state's history length.
+    pub history: Vec<HistoryPoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPoint {
+    pub at: Timestamp,
+    pub status: Status,
+}
