@@ -24,6 +24,7 @@ pub mod policy;
 pub mod probe;
 pub mod report;
 pub mod secret;
+pub mod shard;
 pub mod state;
 
 use cli::{Cli, Command};

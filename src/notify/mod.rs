@@ -80,3 +80,13 @@ fn default_issue_mode() -> IssueMode {
 fn default_labels() -> Vec<String> {
     vec!["catwatch".to_owned()]
 }
+
+/// Why a delivery failed. Transient failures (SMTP 4xx, timeouts, connection
+/// trouble) are retried next run from the outbox; permanent ones are reported.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("transient delivery failure: {0}")]
+    Transient(String),
+    #[error("permanent delivery failure: {0}")]
+    Permanent(String),
+}

@@ -98,3 +98,6 @@ pub struct Alert {
     pub url: Option<String>,
     pub at: jiff::Timestamp,
 }
+
+pub mod alerting;
+pub mod classify;

@@ -1,0 +1,1 @@
+//! Classification: observations of one entry -> one verdict. Pure; takes `now`.

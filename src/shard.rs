@@ -1,0 +1,94 @@
+//! Sharding: `check --shard K/N` takes a stable share of the catalog, split by
+//! the host each entry is probed through, so one host's requests all stay in
+//! one shard and per-host politeness holds across shards.
+
+use std::fmt;
+use std::str::FromStr;
+
+use sha2::{Digest, Sha256};
+
+use crate::catalog::Entry;
+use crate::catalog::platform::{Platform, Target};
+
+/// Shard `index` of `count`, both 1-based as written on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let usage =
+            || format!("--shard takes K/N with 1 <= K <= N (got {text:?}), for example 2/4");
+        let (k, n) = text.split_once('/').ok_or_else(usage)?;
+        let index: u32 = k.trim().parse().map_err(|_| usage())?;
+        let count: u32 = n.trim().parse().map_err(|_| usage())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(usage());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// The host an entry's probes go to: the platform's API for known platforms,
+/// the URL's own host for plain websites.
+pub fn probe_host(entry: &Entry) -> String {
+    let Some(first) = entry.urls.iter().find(|u| u.check).or(entry.urls.first()) else {
+        return String::new();
+    };
+    let target = Target::from_url(&first.url);
+    match target.platform() {
+        Platform::Website => first
+            .url
+            .host_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
+        platform => platform.to_string(),
+    }
+}
+
+/// The entries of `shard`, in their original order. Every entry lands in
+/// exactly one shard, and the split depends only on the probe host.
+pub fn select(entries: Vec<Entry>, shard: Shard) -> Vec<Entry> {
+    entries
+        .into_iter()
+        .filter(|entry| shard_of(&probe_host(entry), shard.count) == shard.index)
+        .collect()
+}
+
+fn shard_of(host: &str, count: u32) -> u32 {
+    let digest = Sha256::digest(host.as_bytes());
+    let head = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    head % count + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_syntax_is_checked() {
+        assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, count: 4 }));
+        for bad in ["0/4", "5/4", "4", "a/b", "1/0"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_host_lands_in_exactly_one_shard() {
+        for host in ["github", "zenodo", "coronacases.org", "www.eurorad.org", ""] {
+            let shard = shard_of(host, 4);
+            assert!((1..=4).contains(&shard));
+            assert_eq!(shard, shard_of(host, 4), "stable");
+        }
+    }
+}
