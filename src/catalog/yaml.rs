@@ -152,11 +152,16 @@ pub fn parse(text: &str) -> Result<Document, YamlError> {
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| {
-            YamlError::new(
-                YamlErrorKind::Syntax,
-                Position::from_marker(e.marker()),
-                format!("YAML syntax error: {}", e.info()),
-            )
+            let at = Position::from_marker(e.marker());
+            if e.info().contains("recursion limit") {
+                too_deep(at)
+            } else {
+                YamlError::new(
+                    YamlErrorKind::Syntax,
+                    at,
+                    format!("YAML syntax error: {}", e.info()),
+                )
+            }
         })?;
         if builder.on_event(event, span)? {
             break;
@@ -237,13 +242,7 @@ impl Builder {
                     ));
                 }
                 if self.stack.len() >= MAX_DEPTH {
-                    return Err(YamlError::new(
-                        YamlErrorKind::TooDeep,
-                        at,
-                        format!(
-                            "nesting deeper than {MAX_DEPTH} levels; an entry needs only a few, so flatten this value"
-                        ),
-                    ));
+                    return Err(too_deep(at));
                 }
                 let (pointer, key) = self.child_pointer();
                 self.positions
@@ -322,6 +321,16 @@ impl Builder {
             )),
         }
     }
+}
+
+fn too_deep(at: Position) -> YamlError {
+    YamlError::new(
+        YamlErrorKind::TooDeep,
+        at,
+        format!(
+            "nesting deeper than {MAX_DEPTH} levels; an entry needs only a few, so flatten this value"
+        ),
+    )
 }
 
 fn alias_error(at: Position) -> YamlError {
@@ -451,6 +460,34 @@ mod tests {
         assert!(parse(&ok).is_ok());
         let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
         assert_eq!(parse(&deep).unwrap_err().kind, YamlErrorKind::TooDeep);
+    }
+
+    #[test]
+    fn ten_thousand_levels_never_overflow_a_small_stack() {
+        let flow = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let maps = format!("{}1{}", "{a: ".repeat(10_000), "}".repeat(10_000));
+        let block: String = (0..2_000)
+            .map(|i| format!("{}- \n", " ".repeat(i)))
+            .collect();
+        let kinds = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || [flow, maps, block].map(|text| parse(&text).unwrap_err().kind))
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(kinds, [YamlErrorKind::TooDeep; 3]);
+    }
+
+    #[test]
+    fn a_billion_laughs_fails_in_milliseconds() {
+        let mut text = String::from("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (prev, name) in "abcdefgh".chars().zip("bcdefghi".chars()) {
+            let refs = vec![format!("*{prev}"); 9].join(", ");
+            text.push_str(&format!("{name}: &{name} [{refs}]\n"));
+        }
+        let started = std::time::Instant::now();
+        assert_eq!(parse(&text).unwrap_err().kind, YamlErrorKind::Alias);
+        assert!(started.elapsed() < std::time::Duration::from_millis(50));
     }
 
     #[test]

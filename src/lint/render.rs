@@ -112,7 +112,7 @@ pub fn github(report: &LintReport) -> String {
         out.push_str(&format!(
             "::{} file={},line={},col={},title={}::{}\n",
             f.severity.as_str(),
-            escape_property(&f.file.to_string_lossy()),
+            escape_property(&display_path(&f.file)),
             f.line,
             f.column,
             escape_property(&format!("catwatch {}", f.code)),

@@ -147,7 +147,7 @@ fn check_dates(ctx: &mut FileContext<'_>) {
         ctx.report(
             at,
             Code::FutureDate,
-            format!("`last_verified` is {date}, after today ({today}); give the date the entry was actually checked"),
+            format!("`last_verified` is {date}, which is in the future; give the date the entry was actually checked"),
         );
     }
     let count = match ctx.doc.value.get("exemptions") {
@@ -278,7 +278,8 @@ fn check_license(ctx: &mut FileContext<'_>) {
     let Some(id) = ctx.str_at("/license/spdx").map(str::to_owned) else {
         return;
     };
-    if !KNOWN_SPDX.contains(&id.as_str()) {
+    // `LicenseRef-...` is SPDX's own form for a licence without an id.
+    if !KNOWN_SPDX.contains(&id.as_str()) && !id.starts_with("LicenseRef-") {
         let hint = KNOWN_SPDX
             .iter()
             .find(|known| known.eq_ignore_ascii_case(&id))
@@ -324,7 +325,12 @@ pub fn duplicates(files: &[(&Path, Facts)]) -> Vec<Finding> {
                 }
             }
         }
-        for url in facts.urls.iter().filter(|u| !u.shareable) {
+        // A URL naming a DOI is compared by its DOI below.
+        for url in facts
+            .urls
+            .iter()
+            .filter(|u| !u.shareable && u.doi.is_none())
+        {
             match seen_urls.get(url.normalised.as_str()) {
                 Some(first) => findings.push(finding(
                     path,

@@ -153,6 +153,41 @@ mod tests {
         assert_eq!(escape_markdown("<b>*x*</b>"), "\\<b\\>\\*x\\*\\</b\\>");
     }
 
+    fn fixture_entry() -> Entry {
+        let doc = crate::catalog::yaml::parse(include_str!(
+            "../../tests/fixtures/lint/good/covid-ct.yaml"
+        ))
+        .unwrap();
+        serde_json::from_value(doc.value).unwrap()
+    }
+
+    #[test]
+    fn rows_follow_the_survey_column_order() {
+        let table = render(&[fixture_entry()]);
+        assert_eq!(
+            table,
+            "| Resource | CT | X-ray | MRT | Ultrasound | Metadata | Case review | Access | Survey ref. |\n\
+             |---|---|---|---|---|---|---|---|---|\n\
+             | [COVID-CT](https://github.com/UCSD-AI4H/COVID-CT) | Y | N | N | N | Y | N | open | \\[21\\] |\n"
+        );
+    }
+
+    #[test]
+    fn non_web_urls_are_never_linked() {
+        // Case 35: lint refuses these, and the renderer refuses them again.
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "file:///etc/passwd",
+        ] {
+            let mut entry = fixture_entry();
+            entry.urls[0].url = url::Url::parse(bad).unwrap();
+            let table = render(&[entry]);
+            assert!(table.contains("| COVID-CT | Y |"), "{table}");
+            assert!(!table.contains(bad), "{table}");
+        }
+    }
+
     #[test]
     fn splice_replaces_between_markers_only() {
         let doc = format!("intro\n{START_MARKER}\nold\n{END_MARKER}\noutro\n");
