@@ -516,4 +516,178 @@ mod tests {
         }
         assert_eq!(escape_token("a~/b"), "a~0~1b");
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+        use serde_json::{Value, json};
+
+        #[derive(Debug, Clone)]
+        enum Node {
+            Number(u32),
+            Text(String),
+            List(Vec<Node>),
+            Map(Vec<(String, Node)>),
+        }
+
+        fn node() -> impl Strategy<Value = Node> {
+            let leaf = prop_oneof![
+                any::<u32>().prop_map(Node::Number),
+                "[a-z]{1,8}".prop_map(|s| Node::Text(format!("s-{s}"))),
+            ];
+            leaf.prop_recursive(5, 48, 5, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(Node::List),
+                    // Keys with pointer-special and non-ASCII characters.
+                    prop::collection::btree_map("[a-z~/ é:#]{0,6}", inner, 0..5)
+                        .prop_map(|m| Node::Map(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        fn to_json(node: &Node) -> Value {
+            match node {
+                Node::Number(n) => json!(n),
+                Node::Text(s) => json!(s),
+                Node::List(items) => Value::Array(items.iter().map(to_json).collect()),
+                Node::Map(members) => Value::Object(
+                    members
+                        .iter()
+                        .map(|(k, v)| (k.clone(), to_json(v)))
+                        .collect(),
+                ),
+            }
+        }
+
+        /// Writes `node` in block style and records where each scalar and key
+        /// was written: pointer -> (value position, key position).
+        struct Emitter {
+            lines: Vec<String>,
+            expected: Vec<(String, Position, Option<Position>)>,
+        }
+
+        impl Emitter {
+            fn inline(node: &Node) -> Option<String> {
+                match node {
+                    Node::Number(n) => Some(n.to_string()),
+                    Node::Text(s) => Some(s.clone()),
+                    Node::List(items) if items.is_empty() => Some("[]".into()),
+                    Node::Map(members) if members.is_empty() => Some("{}".into()),
+                    _ => None,
+                }
+            }
+
+            fn column(prefix: &str) -> u32 {
+                prefix.chars().count() as u32 + 1
+            }
+
+            fn emit(&mut self, node: &Node, indent: usize, pointer: &str) {
+                let pad = " ".repeat(indent);
+                match node {
+                    Node::List(items) => {
+                        for (i, item) in items.iter().enumerate() {
+                            let child = format!("{pointer}/{i}");
+                            let prefix = format!("{pad}- ");
+                            self.child(item, prefix, None, indent, &child);
+                        }
+                    }
+                    Node::Map(members) => {
+                        for (key, value) in members {
+                            let child = format!("{pointer}/{}", escape_token(key));
+                            let quoted = serde_json::to_string(key).unwrap();
+                            let key_at = Position {
+                                line: self.lines.len() as u32 + 1,
+                                column: Self::column(&pad),
+                            };
+                            let prefix = format!("{pad}{quoted}: ");
+                            self.child(value, prefix, Some(key_at), indent, &child);
+                        }
+                    }
+                    _ => unreachable!("scalars are written by their parent"),
+                }
+            }
+
+            fn child(
+                &mut self,
+                node: &Node,
+                prefix: String,
+                key: Option<Position>,
+                indent: usize,
+                pointer: &str,
+            ) {
+                let line = self.lines.len() as u32 + 1;
+                match Self::inline(node) {
+                    Some(text) => {
+                        let at = Position {
+                            line,
+                            column: Self::column(&prefix),
+                        };
+                        self.expected.push((pointer.to_owned(), at, key));
+                        self.lines.push(format!("{prefix}{text}"));
+                    }
+                    None => {
+                        if let Some(key) = key {
+                            self.expected.push((
+                                pointer.to_owned(),
+                                Position::default(),
+                                Some(key),
+                            ));
+                        }
+                        self.lines.push(prefix.trim_end().to_owned());
+                        self.emit(node, indent + 2, pointer);
+                    }
+                }
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn every_pointer_maps_to_where_its_value_is(
+                members in prop::collection::btree_map("[a-z~/ é:#]{0,6}", node(), 1..6)
+            ) {
+                let root = Node::Map(members.into_iter().collect());
+                let mut emitter = Emitter { lines: Vec::new(), expected: Vec::new() };
+                emitter.emit(&root, 0, "");
+                let text = emitter.lines.join("\n") + "\n";
+                let doc = parse(&text).map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
+                prop_assert_eq!(&doc.value, &to_json(&root), "{}", text);
+                for (pointer, value_at, key_at) in &emitter.expected {
+                    if *value_at != Position::default() {
+                        prop_assert_eq!(doc.value_position(pointer), *value_at, "{} in\n{}", pointer, text);
+                    }
+                    if let Some(key_at) = key_at {
+                        prop_assert_eq!(doc.key_position(pointer), *key_at, "key of {} in\n{}", pointer, text);
+                    }
+                    // The pointer also resolves in the value (escaping agrees with RFC 6901).
+                    prop_assert!(doc.value.pointer(pointer).is_some(), "{}", pointer);
+                }
+            }
+
+            #[test]
+            fn pointer_escaping_round_trips(token in "[a-z~/01]{0,12}") {
+                let escaped = escape_token(&token);
+                prop_assert!(!escaped.contains('/'));
+                prop_assert_eq!(unescape_token(&escaped), token.as_str());
+            }
+
+            #[test]
+            fn display_escaping_leaves_no_control_or_bidi_characters(text in "\\PC{0,8}[\\x00-\\x1f\\x7f\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}\\u{200e}\\u{200f}]\\PC{0,8}") {
+                let shown = crate::lint::escape_for_display(&text);
+                prop_assert!(!shown.chars().any(|c| c.is_control()
+                    || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')), "{:?}", shown);
+            }
+
+            #[test]
+            fn names_with_control_or_bidi_characters_fail_the_schema(
+                before in "[a-zA-Z ]{0,6}",
+                bad in "[\\x00-\\x1f\\x7f\\u{0085}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}\\u{200e}\\u{200f}]",
+                after in "[a-zA-Z ]{0,6}",
+            ) {
+                let base = include_str!("../../tests/fixtures/lint/good/covid-ct.yaml");
+                let mut value = parse(base).unwrap().value;
+                value["name"] = Value::String(format!("{before}{bad}{after}"));
+                prop_assert!(!crate::lint::schema_accepts(&value));
+            }
+        }
+    }
 }

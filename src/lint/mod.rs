@@ -129,6 +129,11 @@ pub fn lint(gathered: &Gathered, today: Date, keep_values: bool) -> LintReport {
     }
 }
 
+/// Whether a JSON value passes the entry schema alone (no semantic rules).
+pub fn schema_accepts(value: &Value) -> bool {
+    schema::validator().is_valid(value)
+}
+
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || items.len() < 64 {
