@@ -442,3 +442,18 @@ fn every_code_is_documented_in_contributing() {
         );
     }
 }
+
+/// The bar: the shipped catalog passes, and its published table is current.
+#[test]
+fn bar_the_shipped_catalog_is_clean_and_its_table_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = catwatch(root).arg("lint").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.ends_with(" files, no problems\n"), "{stdout}");
+    catwatch(root)
+        .args(["table", "--check"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("CATALOG.md is up to date"));
+}
