@@ -11,7 +11,6 @@
 //! silently keep the last), and accepts exactly one document per file.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use saphyr::{Scalar, ScalarStyle};
 use saphyr_parser::{Event, Marker, Parser, Span, Tag};
@@ -49,7 +48,9 @@ pub struct Located {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
     pub value: Value,
-    pub positions: HashMap<String, Located>,
+    /// Every node's pointer and position, in document order. A list, not a
+    /// map: it is built for every file but searched only for files with findings.
+    pub positions: Vec<(String, Located)>,
 }
 
 impl Document {
@@ -69,7 +70,7 @@ impl Document {
     fn nearest(&self, pointer: &str) -> Located {
         let mut current = pointer;
         loop {
-            if let Some(found) = self.positions.get(current) {
+            if let Some((_, found)) = self.positions.iter().find(|(p, _)| p == current) {
                 return *found;
             }
             match current.rfind('/') {
@@ -175,7 +176,7 @@ struct Builder {
     stack: Vec<Frame>,
     root: Option<Value>,
     documents: usize,
-    positions: HashMap<String, Located>,
+    positions: Vec<(String, Located)>,
 }
 
 impl Builder {
@@ -204,13 +205,17 @@ impl Builder {
                 if let Some(Frame::Mapping {
                     pending: pending @ None,
                     pointer,
-                    ..
+                    members,
                 }) = self.stack.last_mut()
                 {
                     let key = text.into_owned();
-                    let child = format!("{pointer}/{}", escape_token(&key));
-                    if let Some(first) = self.positions.get(&child) {
-                        let first_line = first.key.unwrap_or(first.value).line;
+                    if members.contains_key(&key) {
+                        let child = format!("{pointer}/{}", escape_token(&key));
+                        let first_line = self
+                            .positions
+                            .iter()
+                            .find(|(p, _)| *p == child)
+                            .map_or(0, |(_, first)| first.key.unwrap_or(first.value).line);
                         return Err(YamlError::new(
                             YamlErrorKind::DuplicateKey,
                             at,
@@ -246,7 +251,7 @@ impl Builder {
                 }
                 let (pointer, key) = self.child_pointer();
                 self.positions
-                    .insert(pointer.clone(), Located { value: at, key });
+                    .push((pointer.clone(), Located { value: at, key }));
                 self.stack.push(match event {
                     Event::SequenceStart(..) => Frame::Sequence {
                         pointer,
@@ -289,7 +294,7 @@ impl Builder {
 
     fn place(&mut self, value: Value, at: Position) -> Result<(), YamlError> {
         let (pointer, key) = self.child_pointer();
-        self.positions.insert(pointer, Located { value: at, key });
+        self.positions.push((pointer, Located { value: at, key }));
         self.attach(value);
         Ok(())
     }

@@ -48,6 +48,9 @@ pub fn check(
     owned: &[String],
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
+    if validator.is_valid(&doc.value) {
+        return findings;
+    }
     for error in validator.iter_errors(&doc.value) {
         let pointer = error.instance_path().as_str();
         let kind = error.kind();
