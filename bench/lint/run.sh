@@ -13,7 +13,8 @@ cd "$(dirname "$0")/../.."
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000)
 work=${BENCH_DIR:-/tmp/catwatch-lint-bench}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-release}
+# Release builds live apart from the shared debug target (override with BENCH_TARGET_DIR).
+export CARGO_TARGET_DIR=${BENCH_TARGET_DIR:-/work/target-release}
 
 if [ ! -x /usr/bin/time ]; then
   export DEBIAN_FRONTEND=noninteractive
