@@ -149,6 +149,7 @@ fn hostile_files_are_refused_each_with_its_position() {
             row(&f("non-utf8.yaml"), 2, 10, "not-utf8"),
             row(&f("nul.yaml"), 2, 8, "nul-byte"),
             row(&f("stray.yml"), 1, 1, "stray-file"),
+            row(&f("subdir"), 1, 1, "stray-file"),
             row(&f("syntax.yaml"), 3, 5, "yaml-syntax"),
             row(&f("tag.yaml"), 2, 7, "yaml-tag"),
         ]

@@ -37,7 +37,14 @@ pub struct Gathered {
     pub files: Vec<SourceFile>,
     /// Other things found in a catalog directory (`x.yml`, `notes.txt`, a
     /// subdirectory): never loaded, always reported.
-    pub strays: Vec<PathBuf>,
+    pub strays: Vec<Stray>,
+}
+
+/// Something that is not an entry file where entry files belong.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Stray {
+    pub path: PathBuf,
+    pub directory: bool,
 }
 
 impl Gathered {
@@ -66,7 +73,10 @@ pub fn gather(paths: &[PathBuf]) -> Result<Gathered, CatalogError> {
         if !meta.is_dir() {
             // Named directly: judged whatever it is (a symlink is refused when read).
             if path.extension().is_none_or(|ext| ext != "yaml") {
-                strays.push(path.clone());
+                strays.push(Stray {
+                    path: path.clone(),
+                    directory: false,
+                });
             }
             entry_paths.push(path.clone());
             continue;
@@ -79,10 +89,14 @@ pub fn gather(paths: &[PathBuf]) -> Result<Gathered, CatalogError> {
                 continue;
             }
             let child = item.path();
-            if name.ends_with(".yaml") {
+            let directory = item.file_type().is_ok_and(|t| t.is_dir());
+            if name.ends_with(".yaml") && !directory {
                 entry_paths.push(child);
             } else {
-                strays.push(child);
+                strays.push(Stray {
+                    path: child,
+                    directory,
+                });
             }
         }
     }
@@ -127,7 +141,7 @@ fn read_all(paths: &[PathBuf]) -> Vec<Result<String, ReadProblem>> {
 /// naming the first bad file.
 pub fn load_entries(dir: &Path) -> Result<Vec<Entry>, CatalogError> {
     let gathered = gather(&[dir.to_path_buf()])?;
-    let today = crate::commands::lint::latest_date_on_earth();
+    let today = crate::lint::today();
     let report = crate::lint::lint(&gathered, today, true);
     if let Some(first) = report
         .findings

@@ -3,7 +3,6 @@
 use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
-use jiff::civil::Date;
 
 use crate::Outcome;
 use crate::catalog;
@@ -18,7 +17,7 @@ pub fn run(config: &Config, args: LintArgs) -> anyhow::Result<Outcome> {
         args.paths
     };
     let gathered = catalog::gather(&paths)?;
-    let report = lint::lint(&gathered, latest_date_on_earth(), false);
+    let report = lint::lint(&gathered, lint::today(), false);
     let text = match args.format {
         LintFormat::Human => render::human(&report, &gathered.sources(), use_color(config.color)),
         LintFormat::Github => render::github(&report),
@@ -44,11 +43,4 @@ fn use_color(choice: ColorChoice) -> bool {
                 && std::io::stdout().is_terminal()
         }
     }
-}
-
-/// Today's date where it is latest (UTC+14), so a contributor east of UTC who
-/// writes today's local date is never told it lies in the future.
-pub fn latest_date_on_earth() -> Date {
-    let now = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(14);
-    now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
 }

@@ -104,11 +104,7 @@ pub fn lint(gathered: &Gathered, today: Date, keep_values: bool) -> LintReport {
     let results = parallel_map(&gathered.files, |file| {
         lint_file(file, schema, today, keep_values)
     });
-    let mut findings: Vec<Finding> = gathered
-        .strays
-        .iter()
-        .map(|path| stray_finding(path))
-        .collect();
+    let mut findings: Vec<Finding> = gathered.strays.iter().map(stray_finding).collect();
     let mut values = Vec::with_capacity(if keep_values { results.len() } else { 0 });
     let mut facts = Vec::with_capacity(results.len());
     for (file, result) in gathered.files.iter().zip(results) {
@@ -281,8 +277,9 @@ fn read_finding(path: &Path, problem: &ReadProblem) -> Finding {
     finding(path, at, code, message, None)
 }
 
-fn stray_finding(path: &Path) -> Finding {
-    let message = if path.is_dir() {
+fn stray_finding(stray: &crate::catalog::Stray) -> Finding {
+    let path = stray.path.as_path();
+    let message = if stray.directory {
         "a directory inside the catalog; the catalog holds only <id>.yaml files, so move it out"
             .to_owned()
     } else {
@@ -301,6 +298,14 @@ fn stray_finding(path: &Path) -> Finding {
         )
     };
     finding(path, Position::START, Code::StrayFile, message, None)
+}
+
+/// Today's date where it is latest (UTC+14), so a contributor east of UTC who
+/// writes today's local date is never told it lies in the future. The one
+/// clock reading of lint; the judging itself takes the date as a parameter.
+pub fn today() -> Date {
+    let now = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(14);
+    now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
 }
 
 /// Makes text safe to print: control characters and bidirectional overrides

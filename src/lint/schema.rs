@@ -37,8 +37,9 @@ pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Validates `doc`; errors at `owned` pointers (URLs and the id, which the
-/// rules check more precisely) are left to the rules, except length limits.
+/// Validates `doc`. Pattern and format errors at `owned` pointers (URLs and
+/// the id, which the rules check more precisely) are left to the rules, and
+/// so are the id's length limits.
 pub fn check(
     validator: &jsonschema::Validator,
     doc: &Document,
@@ -51,15 +52,12 @@ pub fn check(
         let pointer = error.instance_path().as_str();
         let kind = error.kind();
         let owned_here = owned.iter().any(|p| p == pointer);
-        if owned_here
-            && matches!(
-                kind,
-                Kind::Pattern { .. }
-                    | Kind::Format { .. }
-                    | Kind::MinLength { .. }
-                    | Kind::MaxLength { .. }
-            )
-        {
+        let told_better = match kind {
+            Kind::Pattern { .. } | Kind::Format { .. } => owned_here,
+            Kind::MinLength { .. } | Kind::MaxLength { .. } => owned_here && pointer == "/id",
+            _ => false,
+        };
+        if told_better {
             continue;
         }
         let field = field_name(pointer);
