@@ -104,7 +104,7 @@ pub fn gather(paths: &[PathBuf]) -> Result<Gathered, CatalogError> {
     entry_paths.dedup();
     strays.sort();
     strays.dedup();
-    let contents = read_all(&entry_paths);
+    let contents = parallel_map(&entry_paths, |p| read::read_entry(p));
     Ok(Gathered {
         files: entry_paths
             .into_iter()
@@ -115,23 +115,25 @@ pub fn gather(paths: &[PathBuf]) -> Result<Gathered, CatalogError> {
     })
 }
 
-/// Reads files on every core: a 100,000-entry catalog is mostly syscalls.
-fn read_all(paths: &[PathBuf]) -> Vec<Result<String, ReadProblem>> {
+/// Maps `f` over `items` on every core, keeping order: a 100,000-entry
+/// catalog is mostly syscalls and parsing. Used to read here and to judge in lint.
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || paths.len() < 64 {
-        return paths.iter().map(|p| read::read_entry(p)).collect();
+    if threads < 2 || items.len() < 64 {
+        return items.iter().map(&f).collect();
     }
-    let chunk = paths.len().div_ceil(threads);
+    let chunk = items.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
+        let handles: Vec<_> = items
             .chunks(chunk)
             .map(|part| {
-                scope.spawn(move || part.iter().map(|p| read::read_entry(p)).collect::<Vec<_>>())
+                let f = &f;
+                scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())
             })
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().expect("readers do not panic"))
+            .flat_map(|h| h.join().expect("workers do not panic"))
             .collect()
     })
 }

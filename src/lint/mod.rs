@@ -101,7 +101,7 @@ struct FileResult {
 /// report (for loading entries); the lint command leaves it off to save memory.
 pub fn lint(gathered: &Gathered, today: Date, keep_values: bool) -> LintReport {
     let schema = schema::validator();
-    let results = parallel_map(&gathered.files, |file| {
+    let results = crate::catalog::parallel_map(&gathered.files, |file| {
         lint_file(file, schema, today, keep_values)
     });
     let mut findings: Vec<Finding> = gathered.strays.iter().map(stray_finding).collect();
@@ -128,27 +128,6 @@ pub fn lint(gathered: &Gathered, today: Date, keep_values: bool) -> LintReport {
 /// Whether a JSON value passes the entry schema alone (no semantic rules).
 pub fn schema_accepts(value: &Value) -> bool {
     schema::validator().is_valid(value)
-}
-
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || items.len() < 64 {
-        return items.iter().map(&f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| {
-                let f = &f;
-                scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("lint workers do not panic"))
-            .collect()
-    })
 }
 
 fn lint_file(
