@@ -25,9 +25,19 @@ if [ "${SKIP_CHECK_JSONSCHEMA:-0}" != 1 ] && ! command -v check-jsonschema >/dev
 fi
 
 cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/catwatch"
+# The release directory is shared: keep our own copy of the binary, and make
+# sure it is this tree's lint (not another branch's build) before timing it.
+mkdir -p "$work"
+bin="$work/catwatch"
+cp "$CARGO_TARGET_DIR/release/catwatch" "$bin"
+"$bin" lint tests/fixtures/lint/good | grep -q "no problems" || {
+  echo "the release binary is not this tree's catwatch lint; rerun" >&2
+  exit 1
+}
 
-# measure LABEL EXPECTED_STATUS COMMAND...: prints "LABEL  wall_s  peak_MB".
+# measure LABEL EXPECTED_STATUS COMMAND...: prints wall time, CPU time (user +
+# system, all threads and children) and peak RSS. On a busy machine the wall
+# time grows with the load; the CPU time does not.
 measure() {
   local label=$1 expected=$2; shift 2
   local log status
@@ -43,13 +53,15 @@ measure() {
   fi
   awk -v label="$label" '
     /Elapsed \(wall clock\)/ { n = split($NF, t, ":"); wall = (n == 3) ? t[1]*3600 + t[2]*60 + t[3] : t[1]*60 + t[2] }
+    /User time \(seconds\)/ { cpu += $NF }
+    /System time \(seconds\)/ { cpu += $NF }
     /Maximum resident set size/ { rss = $NF / 1024 }
-    END { printf "%-32s %9.2f s %9.1f MB\n", label, wall, rss }' "$log"
+    END { printf "%-36s %9.2f s %9.2f s %9.1f MB\n", label, wall, cpu, rss }' "$log"
   rm -f "$log"
 }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo); $($bin --version)"
-printf "%-32s %11s %12s\n" "run" "wall" "peak RSS"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo); $("$bin" --version); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "%-36s %11s %11s %12s\n" "run" "wall" "CPU" "peak RSS"
 for n in "${sizes[@]}"; do
   dir="$work/catalog-$n"
   if [ ! -f "$dir/e$(printf %07d "$n").yaml" ]; then
