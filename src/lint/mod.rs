@@ -25,6 +25,7 @@ use crate::catalog::read::ReadProblem;
 use crate::catalog::yaml::{self, Position, YamlErrorKind};
 use crate::catalog::{Gathered, SourceFile};
 pub use codes::Code;
+pub use rules::is_safe_id;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
