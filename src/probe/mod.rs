@@ -5,6 +5,8 @@
 //!
 //! [`Observation`]: crate::observation::Observation
 
+pub mod address;
+pub mod engine;
 pub mod fetch;
 pub mod providers;
 pub mod settings;
