@@ -490,6 +490,18 @@ async fn trickling_idle_and_refused_servers_hit_the_deadline() {
         .fetch(Request::get(url(&format!("http://127.0.0.1:{port}/"))))
         .await;
     assert!(matches!(result, Err(FetchError::Connect(_))), "{result:?}");
+    // A name that merely contains "tls" does not make it a TLS error.
+    let named = Engine::new(&ProbeSettings {
+        resolve: vec![format!("tls-certificate.test:{port}:127.0.0.1")],
+        ..loopback()
+    })
+    .unwrap();
+    let result = named
+        .fetch(Request::get(url(&format!(
+            "http://tls-certificate.test:{port}/"
+        ))))
+        .await;
+    assert!(matches!(result, Err(FetchError::Connect(_))), "{result:?}");
 }
 
 #[tokio::test]
