@@ -241,9 +241,9 @@ mod tests {
         let text = render_human(&report);
         assert_eq!(
             text,
-            "ID       STATUS     UPDATED     REASON\n\
-             covid-a  dead       2025-02-03  http-404: https://example.org/x: the API answered 404\u{FFFD}[2J\n\
-             b        ok         2025-02-03  http-404: https://example.org/x: the API answered 404\u{FFFD}[2J\n\
+            "ID       STATUS  UPDATED     REASON\n\
+             covid-a  dead    2025-02-03  http-404: https://example.org/x: the API answered 404\u{FFFD}[2J\n\
+             b        ok      2025-02-03  http-404: https://example.org/x: the API answered 404\u{FFFD}[2J\n\
              \n2 resources checked: 1 ok, 1 dead.\n\
              FAILED: 1 resource(s) with a status in fail_on [dead].\n"
         );
