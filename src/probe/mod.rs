@@ -5,6 +5,8 @@
 //! [`Target`] once and hands it to its platform's provider; a URL marked
 //! `check: false` is never probed.
 
+pub mod address;
+pub mod engine;
 pub mod fetch;
 pub mod providers;
 pub mod settings;
