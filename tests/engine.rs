@@ -1225,3 +1225,62 @@ mod website {
         );
     }
 }
+
+/// An HTTP/2 backend (prior knowledge, behind a TLS front offering h2) whose
+/// `/huge` answer carries a header block far over the client's limit.
+async fn h2_backend() -> std::net::SocketAddr {
+    use http_body_util::Full;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    |request: hyper::Request<hyper::body::Incoming>| async move {
+                        let mut response = hyper::Response::builder().status(200);
+                        if request.uri().path() == "/huge" {
+                            for i in 0..40 {
+                                response =
+                                    response.header(format!("x-filler-{i}"), "a".repeat(4096));
+                            }
+                        }
+                        Ok::<_, std::convert::Infallible>(
+                            response
+                                .body(Full::new(bytes::Bytes::from_static(b"h2")))
+                                .unwrap(),
+                        )
+                    },
+                );
+                let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn http2_header_lists_over_the_limit_are_protocol_errors() {
+    let ca = TestCa::new("catwatch test CA");
+    let dir = tempfile::tempdir().unwrap();
+    let backend = h2_backend().await;
+    let front =
+        TlsFront::start_with_alpn(&ca.leaf(&["h2.test"], Validity::Good), backend, &[b"h2"]).await;
+    let engine = engine(&ProbeSettings {
+        extra_root_certs: vec![ca.write_pem(dir.path())],
+        resolve: vec![front.resolve_entry("h2.test")],
+        max_header_bytes: 64 * 1024,
+        ..loopback()
+    });
+    let small = engine
+        .fetch(Request::get(url("https://h2.test/small")))
+        .await
+        .unwrap();
+    assert_eq!(small.body, b"h2", "HTTP/2 works when the headers fit");
+    let huge = engine
+        .fetch(Request::get(url("https://h2.test/huge")))
+        .await;
+    assert!(matches!(huge, Err(FetchError::Protocol(_))), "{huge:?}");
+}
