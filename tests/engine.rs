@@ -514,6 +514,10 @@ async fn an_endless_body_is_cut_at_the_cap_or_not_read() {
     let response = engine.fetch(Request::get(server.url("/"))).await.unwrap();
     assert_eq!(response.body.len(), 100_000);
     assert!(response.truncated);
+    let exact = FaultServer::start(|_| Reply::text(200, &"x".repeat(100_000))).await;
+    let response = engine.fetch(Request::get(exact.url("/"))).await.unwrap();
+    assert_eq!(response.body.len(), 100_000);
+    assert!(!response.truncated, "a body of exactly the cap is whole");
     let mut status_only = Request::get(server.url("/"));
     status_only.read_body = false;
     let response = engine.fetch(status_only).await.unwrap();
