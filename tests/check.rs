@@ -694,3 +694,145 @@ fn scenario_with_real_host_names_and_tls() {
         "credentials went to the Kaggle API only"
     );
 }
+
+/// Reliability case 13: tokens at trace level never reach stdout, stderr or
+/// the report, while they do reach their API.
+#[test]
+fn secrets_never_reach_logs_or_reports() {
+    let rt = runtime();
+    let dir = TempDir::new().unwrap();
+    let ca = tls::TestCa::new("catwatch secrets CA");
+    let ca_pem = ca.write_pem(dir.path());
+    let server = rt.block_on(MockServer::start());
+    let hosts = ["api.github.com", "www.kaggle.com"];
+    let front = rt.block_on(tls::TlsFront::start(
+        &ca.leaf(&hosts, tls::Validity::Good),
+        *server.address(),
+    ));
+    let mocks = [
+        Mock::given(method("POST"))
+            .and(header("host", "api.github.com"))
+            .and(path("/graphql"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"r0": {
+                "nameWithOwner": "o/r", "isArchived": false, "isDisabled": false, "pushedAt": days_ago(3),
+                "defaultBranchRef": {"target": {"committedDate": days_ago(3)}}}}}))),
+        Mock::given(method("GET"))
+            .and(header("host", "www.kaggle.com"))
+            .and(path("/api/v1/datasets/view/o/d"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ref": "o/d", "lastUpdated": days_ago(3)}))),
+    ];
+    for mock in mocks {
+        rt.block_on(mock.mount(&server));
+    }
+    let resolve: Vec<String> = hosts
+        .iter()
+        .map(|h| format!("\"{}\"", front.resolve_entry(h)))
+        .collect();
+    std::fs::write(
+        dir.path().join("catwatch.toml"),
+        format!(
+            "catalog = \"catalog\"\n{}resolve = [{}]\nextra_root_certs = [\"{}\"]\n",
+            probe_settings(""),
+            resolve.join(", "),
+            ca_pem.display()
+        ),
+    )
+    .unwrap();
+    write_catalog(
+        dir.path(),
+        &[
+            (
+                "repo",
+                entry_yaml("repo", &[("https://github.com/o/r", "repository")], ""),
+            ),
+            (
+                "data",
+                entry_yaml(
+                    "data",
+                    &[("https://www.kaggle.com/datasets/o/d", "landing")],
+                    "",
+                ),
+            ),
+        ],
+    );
+    let report = dir.path().join("report.json");
+    let output = catwatch(dir.path())
+        .env("CATWATCH_GITHUB_TOKEN", "ghp_canarySECRET42")
+        .env("KAGGLE_USERNAME", "catwatch")
+        .env("KAGGLE_KEY", "kaggleCANARY77")
+        .args([
+            "-vvv",
+            "check",
+            "--format",
+            "json",
+            "--no-state",
+            "--output",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let sent = rt.block_on(server.received_requests()).unwrap();
+    let auth: Vec<String> = sent
+        .iter()
+        .filter_map(|r| {
+            r.headers
+                .get("authorization")
+                .map(|v| v.to_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(auth.len(), 2, "both APIs got their credential");
+    let basic = "Y2F0d2F0Y2g6a2FnZ2xlQ0FOQVJZNzc="; // base64("catwatch:kaggleCANARY77")
+    let texts = [
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        std::fs::read_to_string(&report).unwrap(),
+    ];
+    assert!(!texts[1].is_empty(), "trace logging produced output");
+    for text in &texts {
+        for secret in ["canarySECRET42", "kaggleCANARY77", basic] {
+            assert!(!text.contains(secret), "{secret} leaked into:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn shards_split_the_catalog_without_overlap() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    github_mocks(&rt, &server);
+    let dir = project(&server, &three_entries(), "");
+    let mut seen = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let output = catwatch(dir.path())
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--no-state",
+                "--only",
+                "alive-repo",
+                "moved-repo",
+                "--shard",
+                shard,
+            ])
+            .output()
+            .unwrap();
+        assert!(matches!(output.status.code(), Some(0)), "{output:?}");
+        let report = json_of(&output);
+        assert_valid(&report);
+        assert_eq!(report["shard"], shard);
+        seen.extend(ids(&report));
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["alive-repo", "moved-repo"],
+        "every entry in exactly one shard"
+    );
+}
