@@ -70,13 +70,13 @@ pub fn judge_url(observation: &Observation) -> UrlVerdict {
             Status::Moved,
             match observation.platform {
                 Platform::Website => "redirect-permanent".into(),
-                platform => format!("{platform}-renamed"),
+                platform => format!("{}-renamed", code_prefix(platform)),
             },
             format!("moved to {to}"),
         ),
         Signal::Archived { field } => verdict(
             Status::Archived,
-            format!("{}-archived", observation.platform),
+            format!("{}-archived", code_prefix(observation.platform)),
             format!("marked read-only by the platform ({field})"),
         ),
         Signal::Gone { why } => {
@@ -109,6 +109,24 @@ pub fn judge_url(observation: &Observation) -> UrlVerdict {
             "refused-by-address-policy".into(),
             format!("not probed: {why}"),
         ),
+    }
+}
+
+/// The platform's name as reason codes spell it (the providers' own codes use
+/// the same words: `huggingface-not-found`, `huggingface-renamed`).
+fn code_prefix(platform: Platform) -> &'static str {
+    match platform {
+        Platform::GitHub => "github",
+        Platform::GitLab => "gitlab",
+        Platform::Kaggle => "kaggle",
+        Platform::Zenodo => "zenodo",
+        Platform::Figshare => "figshare",
+        Platform::HuggingFace => "huggingface",
+        Platform::Osf => "osf",
+        Platform::Dataverse => "dataverse",
+        Platform::MendeleyData => "mendeley",
+        Platform::Doi => "doi",
+        Platform::Website => "website",
     }
 }
 
