@@ -1056,7 +1056,7 @@ mod website {
         assert_eq!(
             seen.signal,
             Signal::Transient {
-                why: "timeout".into()
+                why: "timeout: timed out after 1000 ms".into()
             }
         );
         assert_eq!(
@@ -1141,7 +1141,7 @@ mod website {
         assert_eq!(
             gone.signal,
             Signal::Gone {
-                why: "http-410".into()
+                why: "http-410: the page answered 410".into()
             }
         );
         assert!(
@@ -1216,7 +1216,7 @@ mod website {
         assert_eq!(
             seen.signal,
             Signal::Transient {
-                why: "http-502".into()
+                why: "http-502: the page answered 502".into()
             }
         );
         // Speaking TLS to a plain HTTP port fails the handshake.
