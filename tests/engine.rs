@@ -1288,3 +1288,26 @@ async fn http2_header_lists_over_the_limit_are_protocol_errors() {
         .await;
     assert!(matches!(huge, Err(FetchError::Protocol(_))), "{huge:?}");
 }
+
+#[tokio::test]
+async fn short_unwanted_bodies_are_drained_so_connections_are_reused() {
+    let server = FaultServer::start(|seen| match seen.path() {
+        "/hop" => Reply::redirect(301, "/page"),
+        _ => Reply::text(404, "<p>not here</p>"),
+    })
+    .await;
+    let engine = engine(&loopback());
+    for _ in 0..3 {
+        let mut status_only = Request::get(server.url("/hop"));
+        status_only.read_body = false;
+        let response = engine.fetch(status_only).await.unwrap();
+        assert_eq!(response.status, 404);
+        assert!(response.body.is_empty(), "status only: no body handed back");
+    }
+    assert_eq!(server.requests(), 6);
+    assert_eq!(
+        server.connections(),
+        1,
+        "one connection served every request"
+    );
+}

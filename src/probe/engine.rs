@@ -41,6 +41,10 @@ use limits::Limits;
 pub use resolver::{GuardedResolver, Lookup, LookupFuture, ResolveError, SystemLookup};
 use retry::{RetryAfter, backoff, parse_retry_after};
 
+/// Unwanted bodies up to this size are read and dropped to keep the
+/// connection reusable; longer ones are abandoned with their connection.
+const DRAIN_LIMIT: u64 = 16 * 1024;
+
 /// The settings could not make an engine. Each names the `[probe]` key to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -338,6 +342,14 @@ impl Engine {
                 }
                 body.extend_from_slice(&chunk);
             }
+        } else if exchange.method != Method::Head
+            && response
+                .content_length()
+                .is_some_and(|length| length <= DRAIN_LIMIT)
+        {
+            // Not wanted, but short: reading it lets the connection serve the
+            // next request instead of being closed.
+            while let Ok(Some(_)) = response.chunk().await {}
         }
         Ok(Answer {
             status,
