@@ -16,8 +16,9 @@
 //! | `/missing/<id>` | 404                                                       |
 //! | `/moved/<id>`   | 301 to `/ok/moved-<id>` on the same host                  |
 //! | `/slow/<id>`    | like `/ok`, after `slow-ms` more                           |
-//! | `/__stats`      | JSON: requests by method, most requests in flight at once |
-//! |                 | per host and in total (not counted itself)                |
+//! | `/__stats`      | JSON: connections, requests by method, the time from the  |
+//! |                 | first request to the last answer (`busy_ms`), and the most |
+//! |                 | requests in flight at once per host and in total          |
 //!
 //! The in-flight figures are measured here, on the server's side, so a
 //! client's per-host concurrency limit can be verified from outside it.
@@ -73,6 +74,9 @@ fn options() -> Result<Options, String> {
 
 #[derive(Default)]
 struct Stats {
+    connections: AtomicU64,
+    /// When the first request arrived and the last answer left.
+    window: Mutex<Option<(std::time::Instant, std::time::Instant)>>,
     heads: AtomicU64,
     gets: AtomicU64,
     other: AtomicU64,
@@ -82,6 +86,8 @@ struct Stats {
 
 impl Stats {
     fn enter(&self, host: &str) {
+        let now = std::time::Instant::now();
+        self.window.lock().unwrap().get_or_insert((now, now));
         let mut map = self.in_flight.lock().unwrap();
         for key in [host, "total"] {
             let entry = map.entry(key.to_owned()).or_default();
@@ -91,6 +97,10 @@ impl Stats {
     }
 
     fn leave(&self, host: &str) {
+        let now = std::time::Instant::now();
+        if let Some((_, last)) = self.window.lock().unwrap().as_mut() {
+            *last = now;
+        }
         let mut map = self.in_flight.lock().unwrap();
         for key in [host, "total"] {
             if let Some(entry) = map.get_mut(key) {
@@ -106,8 +116,19 @@ impl Stats {
             .filter(|(host, _)| host.as_str() != "total")
             .map(|(host, (_, max))| format!("\"{host}\": {max}"))
             .collect();
+        let window = *self.window.lock().unwrap();
+        let busy_ms = window.map_or(0, |(first, last)| last.duration_since(first).as_millis());
+        // Wall-clock times (ms since the epoch) of the first request and last answer.
+        let epoch_ms = |at: std::time::Instant| {
+            let ago = std::time::Instant::now().saturating_duration_since(at);
+            (std::time::SystemTime::now() - ago)
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis())
+        };
+        let (first_ms, last_ms) = window.map_or((0, 0), |(first, last)| (epoch_ms(first), epoch_ms(last)));
         format!(
-            "{{\"head\": {}, \"get\": {}, \"other\": {}, \"max_in_flight_total\": {}, \"max_in_flight_per_host\": {{{}}}}}\n",
+            "{{\"connections\": {}, \"busy_ms\": {busy_ms}, \"first_ms\": {first_ms}, \"last_ms\": {last_ms}, \"head\": {}, \"get\": {}, \"other\": {}, \"max_in_flight_total\": {}, \"max_in_flight_per_host\": {{{}}}}}\n",
+            self.connections.load(Ordering::SeqCst),
             self.heads.load(Ordering::SeqCst),
             self.gets.load(Ordering::SeqCst),
             self.other.load(Ordering::SeqCst),
@@ -228,6 +249,7 @@ async fn serve(options: Arc<Options>) -> std::process::ExitCode {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
+                stats.connections.fetch_add(1, Ordering::SeqCst);
                 let host = ip.to_string();
                 let stats = stats.clone();
                 let options = options.clone();

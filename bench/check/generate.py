@@ -11,7 +11,10 @@ DIR receives:
   catwatch.toml             loopback allowed, the given concurrency limits
 
 URL i goes to host 127.0.0.(first_ip + i % hosts); its kind is fixed by
-i % 100: 0-89 ok, 90-94 missing (404), 95-97 moved (301), 98-99 slow.
+k = (i + i // 100) % 100: 0-89 ok, 90-94 missing (404), 95-97 moved (301),
+98-99 slow. Every block of 100 URLs has exactly that mix, and the shift by
+i // 100 spreads each kind over all hosts (with k = i % 100 the slow URLs
+would all land on two hosts and measure only their per-host limit).
 The fixture server (examples/fixture_server.rs) answers by path.
 """
 import argparse
@@ -20,7 +23,7 @@ import os
 
 
 def kind_of(i):
-    r = i % 100
+    r = (i + i // 100) % 100
     if r < 90:
         return "ok"
     if r < 95:

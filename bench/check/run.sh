@@ -42,8 +42,10 @@ done
 
 echo "== building (release)"
 cargo build --release --quiet --bin catwatch --example fixture_server
-catwatch="$target/release/catwatch"
-fixture="$target/release/examples/fixture_server"
+# Copy at once: a shared target directory may be relinked by another checkout.
+cp "$target/release/catwatch" "$target/release/examples/fixture_server" "$work/"
+catwatch="$work/catwatch"
+fixture="$work/fixture_server"
 
 fixture_pid=""
 cleanup() {
