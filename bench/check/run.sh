@@ -15,7 +15,10 @@
 #   CARGO_TARGET_DIR       default /work/target-release when it exists
 #
 # Output: a table on stdout and in bench/check/results/summary.md; the raw
-# reports and /usr/bin/time outputs next to it. Exit 1 when a catwatch
+# reports and /usr/bin/time outputs next to it (not tracked by git).
+# "probing s" is the fixture's own window from the first request to the last
+# answer; "outside probing s" is the rest of the wall time (start-up, loading
+# the catalog, judging, rendering the report). Exit 1 when a catwatch
 # verdict disagrees with the fixture's truth or a per-host limit was exceeded.
 set -euo pipefail
 
@@ -79,13 +82,14 @@ field() { grep -F "$1" "$2" | sed 's/.*: //'; }
 seconds() { # h:mm:ss.ss or m:ss.ss -> seconds
   awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }' <<<"$1"
 }
-summarise() { # TOOL SIZE TIMEFILE -> one Markdown row
-  local wall cpu rss
+summarise() { # TOOL SIZE TIMEFILE STATSFILE -> one Markdown row
+  local wall cpu rss busy
   wall="$(seconds "$(field 'Elapsed (wall clock)' "$3")")"
   cpu="$(awk -v u="$(field 'User time' "$3")" -v s="$(field 'System time' "$3")" 'BEGIN{print u + s}')"
   rss="$(field 'Maximum resident set size' "$3")"
-  awk -v t="$1" -v n="$2" -v w="$wall" -v c="$cpu" -v r="$rss" \
-    'BEGIN{ printf "| %s | %d | %.2f | %.0f | %.2f | %.1f |\n", t, n, w, n / w, c, r / 1024 }'
+  busy="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["busy_ms"] / 1000)' "$4")"
+  awk -v t="$1" -v n="$2" -v w="$wall" -v c="$cpu" -v r="$rss" -v b="$busy" \
+    'BEGIN{ printf "| %s | %d | %.2f | %.0f | %.2f | %.1f | %.2f | %.2f |\n", t, n, w, n / w, c, r / 1024, b, w - b }'
 }
 
 lychee_bin="$(command -v lychee || true)"
@@ -102,8 +106,8 @@ summary="$results/summary.md"
 {
   echo "Concurrency $CONCURRENCY in total, $PER_HOST per host; 20 hosts; 20 ms latency; slow answers +${SLOW_MS} ms."
   echo
-  echo "| tool | URLs | wall s | URLs/s | CPU s | peak MB |"
-  echo "|---|---|---|---|---|---|"
+  echo "| tool | URLs | wall s | URLs/s | CPU s | peak MB | probing s | outside probing s |"
+  echo "|---|---|---|---|---|---|---|---|"
 } >"$summary"
 
 for size in $SIZES; do
@@ -123,11 +127,12 @@ for size in $SIZES; do
     echo "bench: catwatch check exited $code:" >&2
     tail -5 "$results/catwatch-$size.stderr" >&2
     status=1
-  else
-    summarise catwatch "$size" "$results/catwatch-$size.time" | tee -a "$summary"
-    python3 "$here/verify.py" catwatch "$dir/truth.json" "$results/catwatch-$size.json" || status=1
   fi
   curl -s "http://127.0.0.10:$port/__stats" >"$results/fixture-$size-catwatch.json"
+  if [[ $code -le 1 ]]; then
+    summarise catwatch "$size" "$results/catwatch-$size.time" "$results/fixture-$size-catwatch.json" | tee -a "$summary"
+    python3 "$here/verify.py" catwatch "$dir/truth.json" "$results/catwatch-$size.json" || status=1
+  fi
   python3 - "$results/fixture-$size-catwatch.json" "$PER_HOST" <<'PY' || status=1
 import json, sys
 stats = json.load(open(sys.argv[1])); limit = int(sys.argv[2])
@@ -152,9 +157,9 @@ PY
       --max-retries 2 --timeout 10 "${extra[@]}" "$dir/urls.txt" \
       >"$results/lychee-$size.json" 2>"$results/lychee-$size.stderr"
     set -e
-    summarise lychee "$size" "$results/lychee-$size.time" | tee -a "$summary"
-    python3 "$here/verify.py" lychee "$dir/truth.json" "$results/lychee-$size.json" || true
     curl -s "http://127.0.0.10:$port/__stats" >"$results/fixture-$size-lychee.json"
+    summarise lychee "$size" "$results/lychee-$size.time" "$results/fixture-$size-lychee.json" | tee -a "$summary"
+    python3 "$here/verify.py" lychee "$dir/truth.json" "$results/lychee-$size.json" || true
     stop_fixture
   else
     echo "lychee not installed (set LYCHEE_INSTALL_SECS to let this script try cargo install lychee)" | tee -a "$summary"
