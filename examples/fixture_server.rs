@@ -125,7 +125,8 @@ impl Stats {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis())
         };
-        let (first_ms, last_ms) = window.map_or((0, 0), |(first, last)| (epoch_ms(first), epoch_ms(last)));
+        let (first_ms, last_ms) =
+            window.map_or((0, 0), |(first, last)| (epoch_ms(first), epoch_ms(last)));
         format!(
             "{{\"connections\": {}, \"busy_ms\": {busy_ms}, \"first_ms\": {first_ms}, \"last_ms\": {last_ms}, \"head\": {}, \"get\": {}, \"other\": {}, \"max_in_flight_total\": {}, \"max_in_flight_per_host\": {{{}}}}}\n",
             self.connections.load(Ordering::SeqCst),

@@ -1233,7 +1233,7 @@ mod website {
 /// An HTTP/2 backend (prior knowledge, behind a TLS front offering h2) whose
 /// `/huge` answer carries a header block far over the client's limit.
 async fn h2_backend() -> std::net::SocketAddr {
-    use http_body_util::Full;
+    use http_body_util::{Either, Full, StreamBody};
     use hyper_util::rt::{TokioExecutor, TokioIo};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -1243,6 +1243,20 @@ async fn h2_backend() -> std::net::SocketAddr {
                 let service = hyper::service::service_fn(
                     |request: hyper::Request<hyper::body::Incoming>| async move {
                         let mut response = hyper::Response::builder().status(200);
+                        if request.uri().path() == "/reset" {
+                            // A body that fails mid-stream: the server resets the stream.
+                            type Chunk = Result<hyper::body::Frame<bytes::Bytes>, std::io::Error>;
+                            let chunks: Vec<Chunk> = vec![
+                                Ok(hyper::body::Frame::data(bytes::Bytes::from_static(
+                                    b"partial",
+                                ))),
+                                Err(std::io::Error::other("backend gave up")),
+                            ];
+                            let body = StreamBody::new(futures_util::stream::iter(chunks));
+                            return Ok::<_, std::convert::Infallible>(
+                                response.body(Either::Right(body)).unwrap(),
+                            );
+                        }
                         if request.uri().path() == "/huge" {
                             for i in 0..40 {
                                 response =
@@ -1251,7 +1265,7 @@ async fn h2_backend() -> std::net::SocketAddr {
                         }
                         Ok::<_, std::convert::Infallible>(
                             response
-                                .body(Full::new(bytes::Bytes::from_static(b"h2")))
+                                .body(Either::Left(Full::new(bytes::Bytes::from_static(b"h2"))))
                                 .unwrap(),
                         )
                     },
@@ -1266,7 +1280,7 @@ async fn h2_backend() -> std::net::SocketAddr {
 }
 
 #[tokio::test]
-async fn http2_header_lists_over_the_limit_are_protocol_errors() {
+async fn http2_oversized_header_lists_and_reset_streams_are_protocol_errors() {
     let ca = TestCa::new("catwatch test CA");
     let dir = tempfile::tempdir().unwrap();
     let backend = h2_backend().await;
@@ -1287,6 +1301,27 @@ async fn http2_header_lists_over_the_limit_are_protocol_errors() {
         .fetch(Request::get(url("https://h2.test/huge")))
         .await;
     assert!(matches!(huge, Err(FetchError::Protocol(_))), "{huge:?}");
+    let reset = engine
+        .fetch(Request::get(url("https://h2.test/reset")))
+        .await;
+    assert!(
+        matches!(reset, Err(FetchError::Protocol(_))),
+        "a reset stream is a protocol error, not a truncated success: {reset:?}"
+    );
+
+    // The same answer passes when the limit allows it: the limit is what refused it.
+    let generous = Engine::new(&ProbeSettings {
+        extra_root_certs: vec![ca.write_pem(dir.path())],
+        resolve: vec![front.resolve_entry("h2.test")],
+        max_header_bytes: 1024 * 1024,
+        ..loopback()
+    })
+    .unwrap();
+    let huge = generous
+        .fetch(Request::get(url("https://h2.test/huge")))
+        .await
+        .unwrap();
+    assert_eq!(huge.status, 200);
 }
 
 #[tokio::test]
