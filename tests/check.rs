@@ -622,7 +622,7 @@ fn scenario_with_real_host_names_and_tls() {
         ("zenodo-ct", "ok", "alive"),
         ("zenodo-deleted", "dead", "zenodo-deleted"),
         ("kaggle-radiography", "ok", "alive"),
-        ("siim-competition", "blocked", "bot-wall"),
+        ("siim-competition", "blocked", "cf-mitigated"),
         ("radiology-paper", "ok", "alive"),
         ("mendeley-xray", "ok", "alive"),
         ("hf-deleted", "dead", "huggingface-not-found"),
