@@ -248,7 +248,7 @@ fn github_rest_success_archived_renamed_deleted_and_blocked() {
 #[test]
 fn github_rate_limit_is_unknown_never_dead_and_pauses_the_api() {
     let rt = runtime();
-    let (_dir, server, config) = plain_setup(&rt, "concurrency = 1\n");
+    let (_dir, server, config) = plain_setup(&rt, "per_host_concurrency = 1\n");
     mount(
         &rt,
         &server,

@@ -186,12 +186,7 @@ pub async fn gather_with<F: Fetch>(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let prober = Prober::new(
-        fetch,
-        &config.endpoints,
-        &config.secrets,
-        config.probe.concurrency,
-    );
+    let prober = Prober::new(fetch, &config.endpoints, &config.secrets, &config.probe);
     let observations = prober.probe_entries(entries, known, &|| bar.inc(1)).await;
     bar.finish_and_clear();
     let now = Timestamp::now();

@@ -28,6 +28,7 @@ use providers::{
     Endpoints, datacite, dataverse, figshare, github, gitlab, huggingface, kaggle, osf, website,
     zenodo,
 };
+use settings::ProbeSettings;
 
 /// One run's probing: the network seam, where each platform's API lives, the
 /// secrets, and what the run learns as it goes (a GitHub rate limit).
@@ -45,14 +46,14 @@ impl<'a, F: Fetch> Prober<'a, F> {
         fetch: &'a F,
         endpoints: &'a Endpoints,
         secrets: &'a Secrets,
-        concurrency: usize,
+        limits: &ProbeSettings,
     ) -> Prober<'a, F> {
         Prober {
             fetch,
             endpoints,
             secrets,
-            concurrency: concurrency.max(1),
-            github_pause: github::Pause::default(),
+            concurrency: limits.concurrency.max(1),
+            github_pause: github::Pause::new(limits.per_host_concurrency),
         }
     }
 
@@ -345,7 +346,7 @@ mod tests {
         let fetch = Canned::default();
         let endpoints = Endpoints::default();
         let secrets = Secrets::default();
-        let prober = Prober::new(&fetch, &endpoints, &secrets, 4);
+        let prober = Prober::new(&fetch, &endpoints, &secrets, &ProbeSettings::default());
         let entries = [
             entry(
                 "a",

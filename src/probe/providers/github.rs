@@ -32,12 +32,31 @@ pub const GRAPHQL_BATCH: usize = 50;
 
 /// Once GitHub says "rate limited", no further GitHub API request is sent in
 /// this run. Shared by every GitHub probe of one run.
-#[derive(Debug, Default)]
+///
+/// Requests also pass through `slots` one by one (as many at once as the
+/// engine allows per host), and the pause is checked after a slot is taken,
+/// so at most the requests already in flight when the limit arrives are sent.
+#[derive(Debug)]
 pub struct Pause {
     until: Mutex<Option<Option<Timestamp>>>,
+    slots: tokio::sync::Semaphore,
+}
+
+impl Default for Pause {
+    fn default() -> Pause {
+        Pause::new(2)
+    }
 }
 
 impl Pause {
+    /// A gate that lets `slots` GitHub API requests be in flight at once.
+    pub fn new(slots: usize) -> Pause {
+        Pause {
+            until: Mutex::new(None),
+            slots: tokio::sync::Semaphore::new(slots.max(1)),
+        }
+    }
+
     fn trip(&self, retry_at: Option<Timestamp>) {
         let mut until = self.until.lock().expect("pause lock");
         if until.is_none() {
@@ -86,6 +105,7 @@ impl<F: Fetch> GitHub<'_, F> {
     /// Sends a request unless the API is paused; trips the pause on a rate
     /// limit (or on the last request of the allowance, after using its answer).
     async fn send(&self, request: Request) -> Result<Response, Found> {
+        let _slot = self.pause.slots.acquire().await;
         if let Some(skipped) = self.pause.skipped() {
             return Err(skipped);
         }
