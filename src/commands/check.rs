@@ -204,18 +204,15 @@ fn report(
     shard: Option<Shard>,
     now: Timestamp,
 ) -> CheckReport {
+    let by_id: HashMap<&str, &Entry> = entries.iter().map(|e| (e.id.as_str(), e)).collect();
     let resources = results
         .into_iter()
         .map(|check| {
-            let exempted = entries
-                .iter()
-                .find(|e| e.id == check.id)
-                .is_some_and(|entry| {
-                    let verdict =
-                        classify::classify(entry, &check.observations, &config.policy, now);
-                    verdict.status == check.status
-                        && classify::exemption(entry, &verdict, now).is_some()
-                });
+            let exempted = by_id.get(check.id.as_str()).is_some_and(|entry| {
+                let verdict = classify::classify(entry, &check.observations, &config.policy, now);
+                verdict.status == check.status
+                    && classify::exemption(entry, &verdict, now).is_some()
+            });
             CheckedResource { check, exempted }
         })
         .collect();
