@@ -2,3 +2,4 @@
 //! commands do.
 pub mod check;
 pub mod model;
+pub mod table;
