@@ -6,6 +6,7 @@
 //! `policy::alerting`; this module only remembers.
 
 pub mod model;
+pub mod outbox;
 pub mod store;
 
 use std::collections::HashMap;
