@@ -170,7 +170,9 @@ fn monitor_locked(
     if let Some(dir) = &args.reports {
         write_reports(dir, &state, entries, now)?;
     }
-    Ok(if failed {
+    // Exit 1: the run completed but a person must look (the state was lost,
+    // or a channel refused an alert for good).
+    Ok(if failed || mode == Mode::ObserveOnly {
         Outcome::Failed
     } else {
         Outcome::Clean
