@@ -53,8 +53,15 @@ impl Fixture {
         }
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}/{path}", self.port)
+    /// The catalog must name public-looking hosts (lint refuses loopback
+    /// addresses), so each resource gets its own name under `.test`, pinned
+    /// to this server with `[probe] resolve`.
+    fn url(&self, id: &str) -> String {
+        format!("http://{id}.catwatch.test:{}/{id}", self.port)
+    }
+
+    fn resolve_line(&self, id: &str) -> String {
+        format!("\"{id}.catwatch.test:{}:127.0.0.1\"", self.port)
     }
 
     fn set(&self, path: &str, status: u16) {
@@ -159,6 +166,7 @@ provenance:
 struct Scenario {
     dir: tempfile::TempDir,
     http: Fixture,
+    ids: Vec<String>,
     policy: String,
     state: String,
 }
@@ -179,6 +187,7 @@ impl Scenario {
         Scenario {
             dir,
             http,
+            ids: ids.iter().map(|id| id.to_string()).collect(),
             policy: policy.to_owned(),
             state: String::new(),
         }
@@ -212,6 +221,7 @@ timeout_secs = 2
 
 [probe]
 allow = [\"127.0.0.0/8\"]
+resolve = [{resolve}]
 retries = 0
 timeout_secs = 5
 connect_timeout_secs = 2
@@ -227,6 +237,12 @@ path = \"state/catwatch-state.json\"
 {email}",
             policy = self.policy,
             state = self.state,
+            resolve = self
+                .ids
+                .iter()
+                .map(|id| self.http.resolve_line(id))
+                .collect::<Vec<_>>()
+                .join(", "),
         );
         std::fs::write(self.path("catwatch.toml"), text).unwrap();
     }
