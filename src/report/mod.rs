@@ -1,4 +1,5 @@
 //! Renderers: functions from a report model to text. They never write; the
 //! commands do.
+pub mod check;
 pub mod escape;
 pub mod model;
