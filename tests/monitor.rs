@@ -248,7 +248,7 @@ path = \"state/catwatch-state.json\"
     }
 
     fn command(&self, night: u32, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_catwatch"));
+        let mut cmd = Command::new(binary());
         cmd.current_dir(self.dir.path())
             .env_remove("CATWATCH_CONFIG")
             .env_remove("RUST_LOG")
@@ -291,6 +291,15 @@ path = \"state/catwatch-state.json\"
         names.sort();
         names
     }
+}
+
+/// The binary under test. CATWATCH_TEST_BIN overrides it, for machines where
+/// several checkouts share one target directory and overwrite each other's
+/// `target/debug/catwatch`.
+fn binary() -> PathBuf {
+    std::env::var_os("CATWATCH_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_catwatch")))
 }
 
 /// Night `n` of the simulated month, 03:00 UTC.
