@@ -75,11 +75,11 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
-/// A Markdown link for an http(s) URL, else the URL as escaped text.
+/// A Markdown link for an http(s) URL, else the label alone as escaped text.
 pub fn markdown_link(raw: &str, label: &str) -> String {
     match safe_link(raw) {
         Some(url) => format!("[{}](<{}>)", markdown(label), markdown_url(url.as_str())),
-        None => markdown(raw),
+        None => markdown(label),
     }
 }
 
@@ -128,6 +128,15 @@ mod tests {
             html_link("https://example.org/a?b=1&c=\"2\"", "<x>"),
             "<a href=\"https://example.org/a?b=1&amp;c=%222%22\" rel=\"noopener noreferrer nofollow\">&lt;x&gt;</a>"
         );
+    }
+
+    #[test]
+    fn markdown_links_only_for_http_urls() {
+        assert_eq!(
+            markdown_link("https://example.org/a b", "A [b]"),
+            "[A \\[b\\]](<https://example.org/a%20b>)"
+        );
+        assert_eq!(markdown_link("javascript:alert(1)", "x"), "x");
     }
 
     #[test]
