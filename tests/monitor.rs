@@ -791,6 +791,63 @@ fn report_renders_from_the_state_without_probing() {
     );
 }
 
+/// `monitor --reports DIR` writes all four formats from the state it saved;
+/// `report --format badges` needs a directory.
+#[test]
+fn monitor_writes_every_report_and_report_renders_each_format() {
+    let s = Scenario::new(&["a", "b"], SCENARIO_POLICY);
+    s.configure(None);
+    s.http.set("a", 404);
+    assert_ran(&s.monitor(1));
+    let out = s
+        .command(2, &["monitor", "--quiet", "--reports", "site"])
+        .output()
+        .unwrap();
+    assert_ran(&out);
+    let site = s.path("site");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("status.json")).unwrap()).unwrap();
+    assert_eq!(json["resources"][0]["status"], "dead");
+    assert_eq!(json["resources"][1]["status"], "ok");
+    assert_eq!(json["generated_at"], night_at(2));
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(html.contains("Resource A") && html.contains("Content-Security-Policy"));
+    let markdown = std::fs::read_to_string(site.join("status.md")).unwrap();
+    assert!(markdown.contains("Resource A"), "{markdown}");
+    let badge: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("badges/a.json")).unwrap())
+            .unwrap();
+    assert_eq!(badge["message"], "dead", "{badge}");
+    assert!(site.join("badges/b.json").exists());
+
+    for (format, needle) in [("markdown", "Resource B"), ("html", "<!DOCTYPE html>")] {
+        let out = s
+            .command(3, &["report", "--format", format])
+            .output()
+            .unwrap();
+        assert_ran(&out);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(needle),
+            "{format}"
+        );
+    }
+    let out = s
+        .command(3, &["report", "--format", "badges"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--output DIR"));
+    let out = s
+        .command(3, &["report", "--format", "badges", "--output", "b2"])
+        .output()
+        .unwrap();
+    assert_ran(&out);
+    assert_eq!(
+        std::fs::read_to_string(s.path("b2/a.json")).unwrap(),
+        std::fs::read_to_string(site.join("badges/a.json")).unwrap()
+    );
+}
+
 fn wait_for(mut done: impl FnMut() -> bool, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !done() {
