@@ -279,7 +279,14 @@ path = \"state/catwatch-state.json\"
         let value: serde_json::Value = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("state is not JSON ({e}): {text}"));
         assert_eq!(value["version"], 1, "{text}");
-        assert!(value["resources"].is_object(), "{text}");
+        let errors: Vec<String> = state_schema()
+            .iter_errors(&value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "state does not match schema/state.schema.json: {errors:#?}\n{text}"
+        );
         value
     }
 
@@ -300,6 +307,25 @@ fn binary() -> PathBuf {
     std::env::var_os("CATWATCH_TEST_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_catwatch")))
+}
+
+fn state_schema() -> jsonschema::Validator {
+    let text = include_str!("../schema/state.schema.json");
+    jsonschema::validator_for(&serde_json::from_str(text).unwrap()).expect("a valid schema")
+}
+
+#[test]
+fn the_state_schema_is_strict_enough_to_fail() {
+    let schema = state_schema();
+    assert!(schema.is_valid(&serde_json::json!({"version": 1})));
+    for bad in [
+        serde_json::json!({"version": 2}),
+        serde_json::json!({"version": 1, "resources": {"../x": {}}}),
+        serde_json::json!({"version": 1, "resources": {"a": {"status": "gone"}}}),
+        serde_json::json!({"version": 1, "outbox": [{"alert": {"key": "k", "kind": {"kind": "dead"}, "message": "m", "at": "2026-11-02T03:00:00Z"}, "pending": []}]}),
+    ] {
+        assert!(!schema.is_valid(&bad), "{bad}");
+    }
 }
 
 /// Night `n` of the simulated month, 03:00 UTC.
