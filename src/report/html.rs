@@ -216,7 +216,7 @@ fn row(out: &mut String, r: &ResourceStatus, report: &StatusReport) {
     if needs_attention(r) {
         classes.push_str(" attention");
     }
-    let _ = write!(out, "<tr class=\"{classes}\"");
+    let _ = write!(out, "<tr class=\"{classes}\" data-id=\"{}\"", html(&r.id));
     for ((key, _), (_, flag)) in MODALITIES.iter().zip(flags.iter()) {
         let _ = write!(out, " data-{key}=\"{}\"", flag_letter(*flag));
     }
