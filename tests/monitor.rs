@@ -874,6 +874,94 @@ fn monitor_writes_every_report_and_report_renders_each_format() {
     );
 }
 
+/// Two channels, one outbox: the GitHub API fails (503) on the night A dies,
+/// so mail goes out at once and the tracking issue is created on the next
+/// run, once; the dead alert is not mailed again meanwhile.
+#[test]
+fn each_channel_delivers_once_and_a_failing_one_retries_alone() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let api = runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/repos/catwatch/catalog/issues"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/repos/catwatch/catalog/issues"))
+            .respond_with(
+                ResponseTemplate::new(201).set_body_json(serde_json::json!({"number": 7})),
+            )
+            .mount(&server)
+            .await;
+        server
+    });
+    let s = Scenario::new(&["a"], SCENARIO_POLICY);
+    let sink = SmtpSink::start(&[]);
+    s.configure(Some(sink.port));
+    let mut toml = std::fs::read_to_string(s.path("catwatch.toml")).unwrap();
+    toml.push_str(&format!(
+        "\n[github_issues]\nrepository = \"catwatch/catalog\"\napi = \"{}\"\nallow_http = true\n",
+        api.uri()
+    ));
+    std::fs::write(s.path("catwatch.toml"), toml).unwrap();
+    s.http.set("a", 404);
+    let run = |night| {
+        s.command(night, &["monitor", "--quiet"])
+            .env("CATWATCH_GITHUB_TOKEN", "ghp_canary_monitor")
+            .output()
+            .unwrap()
+    };
+    assert_ran(&run(1));
+    let night2 = run(2);
+    assert_ran(&night2);
+    assert!(
+        String::from_utf8_lossy(&night2.stderr).contains("github_issues delivery failed for now")
+    );
+    assert_eq!(
+        s.state()["outbox"][0]["pending"],
+        serde_json::json!(["github_issues"])
+    );
+    assert_ran(&run(3));
+    assert_ran(&run(4));
+
+    let requests = runtime.block_on(api.received_requests()).unwrap();
+    let created: Vec<serde_json::Value> = requests
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(created.len(), 1, "{created:#?}");
+    assert!(
+        created[0]["title"].as_str().unwrap().contains("Resource A"),
+        "{created:#?}"
+    );
+    let received = mail(&[&sink]);
+    assert_eq!(received.len(), 1, "{received:#?}");
+    let state = s.state();
+    assert!(state["outbox"].as_array().unwrap().is_empty());
+    let channels: Vec<&str> = state["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["channel"].as_str().unwrap())
+        .collect();
+    assert_eq!(channels, ["email", "github_issues"]);
+    assert!(
+        !std::fs::read_to_string(s.state_path())
+            .unwrap()
+            .contains("ghp_canary")
+    );
+}
+
 fn wait_for(mut done: impl FnMut() -> bool, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !done() {

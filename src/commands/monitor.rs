@@ -17,9 +17,10 @@ use crate::Outcome;
 use crate::catalog::{self, Entry};
 use crate::cli::{MonitorArgs, ReportFormat};
 use crate::config::Config;
-use crate::notify::{DeliveryError, EmailSettings};
+use crate::notify::{DeliveryError, EmailSettings, GitHubIssueSettings};
 use crate::policy::Alert;
 use crate::policy::alerting::{self, Mode};
+use crate::report::model::StatusReport;
 use crate::secret::Secret;
 use crate::state::model::{Channel, RunKind, RunRecord, State};
 use crate::state::{self, Loaded, Locked, outbox, store};
@@ -43,8 +44,21 @@ pub fn run_clock() -> anyhow::Result<Timestamp> {
 /// the GitHub API; tests of the outbox logic use a fake.
 pub trait Deliver {
     fn channel(&self) -> Channel;
-    /// Delivers `alerts` as one message (or one batch of updates).
-    fn deliver(&self, alerts: &[Alert], now: Timestamp) -> Result<(), DeliveryError>;
+    /// Delivers `alerts` as one message (or one batch of updates). `report`
+    /// is the state after this run's judging, for channels that show it.
+    fn deliver(
+        &self,
+        alerts: &[Alert],
+        report: &StatusReport,
+        now: Timestamp,
+    ) -> Result<(), DeliveryError>;
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, DeliveryError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| DeliveryError::Transient(format!("cannot start the async runtime: {e}")))
 }
 
 struct Email<'a> {
@@ -57,21 +71,51 @@ impl Deliver for Email<'_> {
         Channel::Email
     }
 
-    fn deliver(&self, alerts: &[Alert], now: Timestamp) -> Result<(), DeliveryError> {
+    fn deliver(
+        &self,
+        alerts: &[Alert],
+        _report: &StatusReport,
+        now: Timestamp,
+    ) -> Result<(), DeliveryError> {
         let Some(digest) =
             crate::notify::compose::digest(alerts, &self.settings.subject_prefix, now)
         else {
             return Ok(());
         };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| DeliveryError::Transient(format!("cannot start the runtime: {e}")))?;
-        runtime.block_on(crate::notify::email::send_digest(
+        runtime()?.block_on(crate::notify::email::send_digest(
             self.settings,
             self.credentials,
             &digest,
         ))
+    }
+}
+
+struct GitHubIssues<'a> {
+    settings: &'a GitHubIssueSettings,
+    default_api: &'a url::Url,
+    token: Option<&'a Secret>,
+}
+
+impl Deliver for GitHubIssues<'_> {
+    fn channel(&self) -> Channel {
+        Channel::GithubIssues
+    }
+
+    fn deliver(
+        &self,
+        alerts: &[Alert],
+        report: &StatusReport,
+        _now: Timestamp,
+    ) -> Result<(), DeliveryError> {
+        runtime()?
+            .block_on(crate::notify::github_issues::deliver(
+                self.settings,
+                self.default_api,
+                self.token,
+                alerts,
+                Some(report),
+            ))
+            .map(|_| ())
     }
 }
 
@@ -85,8 +129,12 @@ fn channels(config: &Config) -> anyhow::Result<Vec<Box<dyn Deliver + '_>>> {
             credentials: config.secrets.smtp.as_ref(),
         }));
     }
-    if config.github_issues.is_some() {
-        tracing::warn!("[github_issues] is configured but this build cannot deliver to it yet");
+    if let Some(settings) = &config.github_issues {
+        channels.push(Box::new(GitHubIssues {
+            settings,
+            default_api: &config.endpoints.github_api,
+            token: config.secrets.github_token.as_ref(),
+        }));
     }
     Ok(channels)
 }
@@ -164,7 +212,10 @@ fn monitor_locked(
             );
         }
     } else {
-        failed = deliver_outbox(&mut state, channels, now, |state| store::save(path, state))?;
+        let report = state::to_report(&state, entries, now);
+        failed = deliver_outbox(&mut state, channels, &report, now, |state| {
+            store::save(path, state)
+        })?;
     }
 
     if let Some(dir) = &args.reports {
@@ -185,6 +236,7 @@ fn monitor_locked(
 pub fn deliver_outbox<E>(
     state: &mut State,
     channels: &[Box<dyn Deliver + '_>],
+    report: &StatusReport,
     now: Timestamp,
     mut save: impl FnMut(&State) -> Result<(), E>,
 ) -> Result<bool, E> {
@@ -196,7 +248,7 @@ pub fn deliver_outbox<E>(
             continue;
         }
         let keys: Vec<String> = alerts.iter().map(|a| a.key.clone()).collect();
-        let outcome = channel.deliver(&alerts, now);
+        let outcome = channel.deliver(&alerts, report, now);
         match &outcome {
             Ok(()) => println!("sent {} alert(s) by {}", alerts.len(), name.as_str()),
             Err(DeliveryError::Transient(why)) => eprintln!(
