@@ -31,6 +31,8 @@ struct Fixture {
     port: u16,
     answers: Arc<Mutex<HashMap<String, Answer>>>,
     hits: Arc<AtomicUsize>,
+    /// Every request head received, in order.
+    heads: Arc<Mutex<Vec<String>>>,
 }
 
 impl Fixture {
@@ -39,17 +41,19 @@ impl Fixture {
         let port = listener.local_addr().unwrap().port();
         let answers: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
         let hits = Arc::new(AtomicUsize::new(0));
-        let (a, h) = (answers.clone(), hits.clone());
+        let heads: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (a, h, r) = (answers.clone(), hits.clone(), heads.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (a, h) = (a.clone(), h.clone());
-                std::thread::spawn(move || serve(stream, &a, &h));
+                let (a, h, r) = (a.clone(), h.clone(), r.clone());
+                std::thread::spawn(move || serve(stream, &a, &h, &r));
             }
         });
         Fixture {
             port,
             answers,
             hits,
+            heads,
         }
     }
 
@@ -80,7 +84,12 @@ impl Fixture {
     }
 }
 
-fn serve(mut stream: TcpStream, answers: &Mutex<HashMap<String, Answer>>, hits: &AtomicUsize) {
+fn serve(
+    mut stream: TcpStream,
+    answers: &Mutex<HashMap<String, Answer>>,
+    hits: &AtomicUsize,
+    heads: &Mutex<Vec<String>>,
+) {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
@@ -90,7 +99,8 @@ fn serve(mut stream: TcpStream, answers: &Mutex<HashMap<String, Answer>>, hits: 
         }
     }
     hits.fetch_add(1, Ordering::SeqCst);
-    let head = String::from_utf8_lossy(&head);
+    let head = String::from_utf8_lossy(&head).into_owned();
+    heads.lock().unwrap().push(head.clone());
     let mut words = head.split_whitespace();
     let method = words.next().unwrap_or("");
     let path = words.next().unwrap_or("/").to_owned();
@@ -106,7 +116,7 @@ fn serve(mut stream: TcpStream, answers: &Mutex<HashMap<String, Answer>>, hits: 
     std::thread::sleep(Duration::from_millis(answer.delay_ms));
     let body = "<html><body>fixture</body></html>";
     let mut reply = format!(
-        "HTTP/1.1 {} Fixture\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {} Fixture\r\nContent-Type: text/html\r\nETag: \"v1\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         answer.status,
         body.len()
     );
@@ -960,6 +970,44 @@ fn each_channel_delivers_once_and_a_failing_one_retries_alone() {
             .unwrap()
             .contains("ghp_canary")
     );
+}
+
+/// `catwatch check` records what it saw (no counters, no alerts), and the
+/// validators it remembers make the next run's requests conditional.
+#[test]
+fn check_records_into_the_state_and_validators_make_requests_conditional() {
+    let s = Scenario::new(&["a"], SCENARIO_POLICY);
+    let sink = SmtpSink::start(&[]);
+    s.configure(Some(sink.port));
+    s.http.set("a", 404);
+    for night in 1..=3 {
+        let out = s.command(night, &["check", "--quiet"]).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "dead fails the check: {}",
+            text(&out)
+        );
+    }
+    let state = s.state();
+    let a = &state["resources"]["a"];
+    assert_eq!(a["observed"]["status"], "dead");
+    assert_eq!(a["consecutive_failures"], 0, "check moves no counter");
+    assert!(a["status"].is_null());
+    assert_eq!(state["runs"].as_array().unwrap().len(), 3);
+    assert_eq!(state["runs"][0]["kind"], "check");
+    assert!(sink.messages().is_empty(), "check never alerts");
+
+    s.http.set("a", 200);
+    assert_ran(&s.monitor(4));
+    assert_eq!(
+        s.state()["resources"]["a"]["validators"][s.http.url("a")]["etag"],
+        "\"v1\""
+    );
+    assert_ran(&s.monitor(5));
+    let heads = s.http.heads.lock().unwrap().clone();
+    let last = heads.last().unwrap().to_ascii_lowercase();
+    assert!(last.contains("if-none-match: \"v1\""), "{heads:#?}");
 }
 
 fn wait_for(mut done: impl FnMut() -> bool, what: &str) {
