@@ -683,6 +683,41 @@ fn a_corrupt_state_is_quarantined_and_that_run_sends_nothing() {
     assert!(sink.messages().is_empty());
 }
 
+/// E41 via `check`: check quarantines the unusable state, and the next
+/// monitor run still only observes (a silent baseline), then alerts normally.
+#[test]
+fn a_state_quarantined_by_check_makes_the_next_monitor_run_observe_only() {
+    let s = Scenario::new(&["a"], SCENARIO_POLICY);
+    let sink = SmtpSink::start(&[]);
+    s.configure(Some(sink.port));
+    s.http.set("a", 404);
+    assert_ran(&s.monitor(1));
+    std::fs::write(s.state_path(), "\u{0}\u{1}garbage").unwrap();
+    let out = s.command(2, &["check", "--quiet"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is unusable"),
+        "{}",
+        text(&out)
+    );
+    // `check` stamps the quarantined file with the real clock.
+    let files = s.leftover_files();
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(
+        files[1].starts_with("catwatch-state.json.corrupt-"),
+        "{files:?}"
+    );
+    assert_eq!(s.state()["needs_baseline"], true);
+
+    let out = s.monitor(3);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("observe-only run"));
+    assert!(s.state().get("needs_baseline").is_none());
+    assert!(sink.messages().is_empty());
+    assert_ran(&s.monitor(4));
+    let received = mail(&[&sink]);
+    assert_eq!(count(&received, "Resource A is dead"), 1, "{received:#?}");
+}
+
 /// E44: a 5xx refusal is permanent: reported (exit 1), recorded, not retried.
 #[test]
 fn a_permanent_refusal_is_reported_recorded_and_not_retried() {

@@ -169,11 +169,14 @@ fn monitor_locked(
     let started = Instant::now();
     let path = &config.state.path;
     let loaded = state::load_reporting(&config.state, now)?;
-    let mode = match loaded {
-        Loaded::Quarantined { .. } => Mode::ObserveOnly,
-        _ => Mode::Announce,
+    let quarantined = matches!(loaded, Loaded::Quarantined { .. });
+    let mut previous = loaded.into_state();
+    let mode = if quarantined || previous.needs_baseline {
+        Mode::ObserveOnly
+    } else {
+        Mode::Announce
     };
-    let previous = loaded.into_state();
+    previous.needs_baseline = false;
 
     let checks = super::check::gather(config, entries, &previous.validators(), !args.quiet)?;
 

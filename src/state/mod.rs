@@ -90,7 +90,10 @@ pub fn record_checks(
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let outcome = store::with_lock(&settings.path, settings.lock_wait(), || {
-        let mut state = load_reporting(settings, now)?.into_state();
+        let loaded = load_reporting(settings, now)?;
+        let quarantined = matches!(loaded, Loaded::Quarantined { .. });
+        let mut state = loaded.into_state();
+        state.needs_baseline |= quarantined;
         for check in results {
             state.retired.remove(&check.id);
             state

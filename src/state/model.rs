@@ -46,6 +46,10 @@ pub struct State {
     /// What was delivered (or given up on), newest last, at most [`DELIVERIES_KEPT`].
     #[serde(default)]
     pub deliveries: Vec<DeliveryRecord>,
+    /// Set when `check` had to quarantine the state: the next monitor run
+    /// only observes (records a silent baseline), as if it had quarantined it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_baseline: bool,
 }
 
 impl Default for State {
@@ -59,6 +63,7 @@ impl Default for State {
             retired: BTreeMap::new(),
             outbox: Vec::new(),
             deliveries: Vec::new(),
+            needs_baseline: false,
         }
     }
 }
