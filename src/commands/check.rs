@@ -151,10 +151,10 @@ fn changed_files(dir: &Path, rev: &str) -> anyhow::Result<Vec<String>> {
 /// previous run (by URL) for conditional requests. Shared by `check` and `monitor`.
 pub fn gather(
     config: &Config,
-    entries: &[crate::catalog::Entry],
-    known: &std::collections::HashMap<String, crate::observation::Validators>,
+    entries: &[Entry],
+    known: &HashMap<String, Validators>,
     show_progress: bool,
-) -> anyhow::Result<Vec<crate::observation::ResourceCheck>> {
+) -> anyhow::Result<Vec<ResourceCheck>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -76,10 +76,6 @@ impl Pause {
                 .note("GitHub API paused for the rest of this run after a rate limit"),
         )
     }
-
-    pub fn is_paused(&self) -> bool {
-        self.until.lock().expect("pause lock").is_some()
-    }
 }
 
 /// What one GitHub probe needs from the run.
