@@ -634,6 +634,13 @@ fn gitlab_osf_and_dataverse() {
         200,
         node("regis", true),
     );
+    get_json(
+        &rt,
+        &server,
+        "/osf/v2/nodes/privt/",
+        403,
+        json!({"errors": [{"detail": "You do not have permission to perform this action."}]}),
+    );
     let dataset = |state: &str| {
         json!({"status": "OK", "data": {"id": 1, "identifier": "DVN/ABC123", "persistentUrl": "https://doi.org/10.7910/DVN/ABC123",
                "latestVersion": {"versionNumber": 2, "versionState": state, "lastUpdateTime": "2015-04-20T09:58:35Z",
@@ -667,6 +674,12 @@ fn gitlab_osf_and_dataverse() {
             ("osf", "https://osf.io/abcde/", "landing"),
             ("osf-deleted", "https://osf.io/gone1/", "landing"),
             ("osf-withdrawn", "https://osf.io/regis/", "landing"),
+            ("osf-private", "https://osf.io/privt/", "landing"),
+            (
+                "dv-missing",
+                "https://dataverse.harvard.edu/dataset.xhtml?persistentId=doi:10.7910/DVN/NOPE",
+                "landing",
+            ),
             (
                 "dv",
                 "https://dataverse.harvard.edu/dataset.xhtml?persistentId=doi:10.7910/DVN/ABC123",
@@ -723,6 +736,21 @@ fn gitlab_osf_and_dataverse() {
             verdict(&results, "osf-withdrawn").1
         ),
         (Status::Dead, "osf-withdrawn")
+    );
+    assert_eq!(
+        (
+            verdict(&results, "osf-private").0,
+            verdict(&results, "osf-private").1
+        ),
+        (Status::Blocked, "access-denied"),
+        "a private project is behind a login, not gone"
+    );
+    assert_eq!(
+        (
+            verdict(&results, "dv-missing").0,
+            verdict(&results, "dv-missing").1
+        ),
+        (Status::Dead, "http-404")
     );
     assert_eq!(results["dv"].status, Status::Stale, "updated in 2015");
     assert_eq!(
