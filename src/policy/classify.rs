@@ -25,7 +25,8 @@
 //! `redirect-permanent`, `<platform>-renamed`, `<platform>-archived`,
 //! `http-<status>`, `rate-limited`, `needs-credentials`,
 //! `refused-by-address-policy`, `not-checked`, or the code a provider put at
-//! the start of its `why` text (`github-disabled: ...`, `no-such-host: ...`).
+//! the start of its `why` text (`github-disabled: ...`), or the whole `why`
+//! when it is a code (`timeout`, `http-404`).
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -130,14 +131,20 @@ fn code_prefix(platform: Platform) -> &'static str {
     }
 }
 
-/// A reason code from the start of a `why` ("code: text"), else from the
-/// HTTP status, else `fallback`.
+/// A reason code: the whole `why` when it is one (`timeout`), else its start
+/// ("code: text"), else the HTTP status, else `fallback`.
 fn split_code(why: &str, http: Option<u16>, fallback: &str) -> (String, String) {
+    let is_code = |text: &str| {
+        !text.is_empty()
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if is_code(why) {
+        return (why.to_owned(), why.to_owned());
+    }
     if let Some((code, text)) = why.split_once(": ")
-        && !code.is_empty()
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && is_code(code)
     {
         return (code.to_owned(), text.to_owned());
     }
