@@ -7,10 +7,16 @@ usage: generate.py --size N --port P --out DIR [--hosts 20] [--first-ip 10]
 DIR receives:
   catalog/bench-NNNNN.yaml  one valid catalog entry per URL (website URLs)
   urls.txt                  the same URLs, one a line (lychee's input)
-  truth.json                {id: {"url", "expect": ok|dead|moved, "moved_to"?}}
-  catwatch.toml             loopback allowed, the given concurrency limits
+  truth.json                {id: {"url", "ip_url", "expect": ok|dead|moved, "moved_to"?}}
+  catwatch.toml             loopback allowed, the host names pinned to the
+                            fixture's addresses, the given concurrency limits
 
-URL i goes to host 127.0.0.(first_ip + i % hosts); its kind is fixed by
+The catalog names hosts hNN.bench.test (lint refuses loopback addresses in a
+catalog, as it should); catwatch.toml pins each name to its loopback address
+with `[probe] resolve`, so no DNS is asked. lychee has no such override, so
+urls.txt has the same URLs with the addresses written in (no DNS either).
+
+URL i goes to host NN = i % hosts, address 127.0.0.(first_ip + NN); its kind is fixed by
 k = (i + i // 100) % 100: 0-89 ok, 90-94 missing (404), 95-97 moved (301),
 98-99 slow. Every block of 100 URLs has exactly that mix, and the shift by
 i // 100 spreads each kind over all hosts (with k = i % 100 the slow URLs
@@ -77,16 +83,24 @@ def main():
     os.makedirs(catalog, exist_ok=True)
     truth = {}
     urls = []
+    name = lambda n: f"h{n:02d}.bench.test"
+    address = lambda n: f"127.0.0.{args.first_ip + n}"
     for i in range(args.size):
-        host = f"127.0.0.{args.first_ip + i % args.hosts}:{args.port}"
+        n = i % args.hosts
+        host = f"{name(n)}:{args.port}"
         kind = kind_of(i)
         entry_id = f"bench-{i:05d}"
         url = f"http://{host}/{kind}/{i}"
-        expected = {"url": url, "expect": {"ok": "ok", "slow": "ok", "missing": "dead", "moved": "moved"}[kind]}
+        ip_url = f"http://{address(n)}:{args.port}/{kind}/{i}"
+        expected = {
+            "url": url,
+            "ip_url": ip_url,
+            "expect": {"ok": "ok", "slow": "ok", "missing": "dead", "moved": "moved"}[kind],
+        }
         if kind == "moved":
             expected["moved_to"] = f"http://{host}/ok/moved-{i}"
         truth[entry_id] = expected
-        urls.append(url)
+        urls.append(ip_url)
         with open(os.path.join(catalog, entry_id + ".yaml"), "w") as f:
             f.write(ENTRY.format(id=entry_id, n=i, url=url))
     with open(os.path.join(args.out, "urls.txt"), "w") as f:
@@ -99,6 +113,7 @@ def main():
 
 [probe]
 allow = ["127.0.0.0/8"]
+resolve = [{", ".join(f'"{name(n)}:{args.port}:{address(n)}"' for n in range(args.hosts))}]
 concurrency = {args.concurrency}
 per_host_concurrency = {args.per_host}
 per_host_interval_ms = 0

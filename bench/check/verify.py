@@ -52,7 +52,7 @@ def verify_lychee(truth, report):
         for items in (report.get(key) or {}).values():
             for item in items:
                 failed.add(item.get("url"))
-    dead = {want["url"] for want in truth.values() if want["expect"] == "dead"}
+    dead = {want["ip_url"] for want in truth.values() if want["expect"] == "dead"}
     agree = len(dead & failed)
     false_alarms = len(failed - dead)
     print(f"lychee: {len(failed)} failures; {agree} of {len(dead)} 404s caught; {false_alarms} other URLs failed")
