@@ -1,6 +1,8 @@
 //! One module per hosting platform: read availability and the last-update date
 //! from the platform's API rather than its HTML.
 
+pub mod website;
+
 use serde::Deserialize;
 use url::Url;
 
@@ -36,3 +38,14 @@ impl Default for Endpoints {
         }
     }
 }
+
+pub mod api;
+pub mod datacite;
+pub mod dataverse;
+pub mod figshare;
+pub mod github;
+pub mod gitlab;
+pub mod huggingface;
+pub mod kaggle;
+pub mod osf;
+pub mod zenodo;
