@@ -173,7 +173,17 @@ pub fn save(path: &Path, state: &State) -> Result<(), StoreError> {
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(io("create a temporary file in", &dir))?;
+    // A temporary file is private (0600); the state keeps the mode of the
+    // file it replaces, else the usual 0644, so a status page job can read it.
+    let permissions = std::fs::metadata(path)
+        .map(|m| m.permissions())
+        .ok()
+        .or_else(default_permissions);
     temp.write_all(&json)
+        .and_then(|()| match permissions {
+            Some(p) => temp.as_file().set_permissions(p),
+            None => Ok(()),
+        })
         .and_then(|()| temp.as_file().sync_all())
         .map_err(io("write", temp.path()))?;
     temp.persist(path)
@@ -182,6 +192,19 @@ pub fn save(path: &Path, state: &State) -> Result<(), StoreError> {
         .and_then(|d| d.sync_all())
         .map_err(io("sync the directory", &dir))?;
     Ok(())
+}
+
+/// 0644 where modes exist; elsewhere the temporary file's own.
+fn default_permissions() -> Option<std::fs::Permissions> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(0o644))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -217,6 +240,20 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(names, vec!["s.json".to_owned()]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_state_is_readable_and_keeps_the_mode_it_had() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        save(&path, &State::default()).unwrap();
+        assert_eq!(mode(&path), 0o644);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        save(&path, &State::default()).unwrap();
+        assert_eq!(mode(&path), 0o640);
     }
 
     #[test]
