@@ -327,3 +327,140 @@ fn write_reports(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::policy::AlertKind;
+    use crate::state::model::DeliveryOutcome;
+
+    /// A channel that answers from a script and remembers what it was given.
+    struct Fake {
+        channel: Channel,
+        answers: RefCell<Vec<Result<(), DeliveryError>>>,
+        given: RefCell<Vec<Vec<String>>>,
+    }
+
+    impl Fake {
+        fn new(channel: Channel, answers: Vec<Result<(), DeliveryError>>) -> Fake {
+            Fake {
+                channel,
+                answers: RefCell::new(answers),
+                given: RefCell::default(),
+            }
+        }
+    }
+
+    impl Deliver for &Fake {
+        fn channel(&self) -> Channel {
+            self.channel
+        }
+
+        fn deliver(
+            &self,
+            alerts: &[Alert],
+            _report: &StatusReport,
+            _now: Timestamp,
+        ) -> Result<(), DeliveryError> {
+            self.given
+                .borrow_mut()
+                .push(alerts.iter().map(|a| a.key.clone()).collect());
+            self.answers.borrow_mut().remove(0)
+        }
+    }
+
+    fn alert(key: &str) -> Alert {
+        Alert {
+            key: key.into(),
+            resource_id: Some("a".into()),
+            resource_name: Some("A".into()),
+            kind: AlertKind::Dead,
+            message: "A is dead".into(),
+            url: None,
+            at: now(),
+        }
+    }
+
+    fn now() -> Timestamp {
+        "2026-11-26T03:00:00Z".parse().unwrap()
+    }
+
+    fn report() -> StatusReport {
+        crate::state::to_report(&State::default(), &[], now())
+    }
+
+    #[test]
+    fn each_channel_is_recorded_and_saved_on_its_own() {
+        let email = Fake::new(
+            Channel::Email,
+            vec![Err(DeliveryError::Transient("451".into())), Ok(())],
+        );
+        let issues = Fake::new(Channel::GithubIssues, vec![Ok(()), Ok(())]);
+        let channels: Vec<Box<dyn Deliver>> = vec![Box::new(&email), Box::new(&issues)];
+        let mut state = State::default();
+        outbox::enqueue(
+            &mut state,
+            &[alert("k1")],
+            &[Channel::Email, Channel::GithubIssues],
+        );
+
+        let mut saves = Vec::new();
+        let failed = deliver_outbox(&mut state, &channels, &report(), now(), |s| {
+            saves.push(s.outbox.clone());
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert!(!failed);
+        assert_eq!(saves.len(), 2, "saved after each channel");
+        assert_eq!(state.outbox[0].pending, [Channel::Email]);
+        assert_eq!(state.deliveries.len(), 1);
+
+        // The next run: the new alert and the old one go out together, once.
+        outbox::enqueue(
+            &mut state,
+            &[alert("k2")],
+            &[Channel::Email, Channel::GithubIssues],
+        );
+        deliver_outbox(
+            &mut state,
+            &channels,
+            &report(),
+            now(),
+            |_| Ok::<(), ()>(()),
+        )
+        .unwrap();
+        assert_eq!(*email.given.borrow(), [vec!["k1"], vec!["k1", "k2"]]);
+        assert_eq!(*issues.given.borrow(), [vec!["k1"], vec!["k2"]]);
+        assert!(state.outbox.is_empty());
+        assert!(
+            state
+                .deliveries
+                .iter()
+                .all(|d| d.outcome == DeliveryOutcome::Delivered)
+        );
+    }
+
+    #[test]
+    fn a_permanent_refusal_fails_the_run() {
+        let email = Fake::new(
+            Channel::Email,
+            vec![Err(DeliveryError::Permanent("550".into()))],
+        );
+        let channels: Vec<Box<dyn Deliver>> = vec![Box::new(&email)];
+        let mut state = State::default();
+        outbox::enqueue(&mut state, &[alert("k1")], &[Channel::Email]);
+        let failed = deliver_outbox(
+            &mut state,
+            &channels,
+            &report(),
+            now(),
+            |_| Ok::<(), ()>(()),
+        )
+        .unwrap();
+        assert!(failed);
+        assert!(state.outbox.is_empty());
+        assert_eq!(state.deliveries[0].outcome, DeliveryOutcome::Failed);
+    }
+}
