@@ -20,7 +20,7 @@ use tokio::runtime::Runtime;
 use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use platforms::{endpoints_at, entry_yaml, probe_settings, write_catalog};
+use platforms::{endpoints_at, entry_yaml, probe_settings, with_survey_reference, write_catalog};
 
 fn runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -40,7 +40,12 @@ fn days_ago(days: i64) -> String {
 /// The binary, run in `dir`, with no secrets or settings from the environment
 /// unless a test adds them.
 fn catwatch(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("catwatch").unwrap();
+    // CATWATCH_TEST_BIN: for checkouts that share one target directory and
+    // overwrite each other's target/debug/catwatch.
+    let binary = std::env::var_os("CATWATCH_TEST_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_catwatch").into());
+    let mut cmd = Command::new(binary);
     cmd.current_dir(dir);
     for name in [
         "GITHUB_TOKEN",
@@ -439,7 +444,7 @@ fn changed_since_checks_only_new_and_changed_entries() {
             "new-entry",
             entry_yaml(
                 "new-entry",
-                &[("https://github.com/o/gone", "repository")],
+                &[("https://github.com/o/vanished", "repository")],
                 "",
             ),
         )],
@@ -517,7 +522,7 @@ fn scenario_with_real_host_names_and_tls() {
             ResponseTemplate::new(410).set_body_json(json!({"status": 410, "message": "The record has been deleted."}))),
         on("www.kaggle.com", "/api/v1/datasets/view/tawsifurrahman/covid19-radiography-database").respond_with(ok_json(json!({
             "ref": "tawsifurrahman/covid19-radiography-database", "lastUpdated": days_ago(30), "currentVersionNumber": 5}))),
-        on("www.kaggle.com", "/c/siim-covid19-detection").respond_with(
+        on("www.kaggle.com", "/competitions/siim-covid19-detection").respond_with(
             ResponseTemplate::new(403).insert_header("cf-mitigated", "challenge").set_body_string("Just a moment...")),
         on("api.datacite.org", "/dois/10.1148/radiol.2020200642").respond_with(
             ResponseTemplate::new(404).set_body_json(json!({"errors": [{"status": "404", "title": "The resource you are looking for doesn't exist."}]}))),
@@ -549,7 +554,24 @@ fn scenario_with_real_host_names_and_tls() {
         ),
     )
     .unwrap();
-    let one = |id: &'static str, url: &str, role: &str| (id, entry_yaml(id, &[(url, role)], ""));
+    // The survey's own resources carry their reference number, as lint requires.
+    let reference = |id: &str| match id {
+        "coronacases" => Some(2),
+        "kaggle-radiography" => Some(5),
+        "covid-net" => Some(8),
+        "covid-chestxray-dataset" => Some(16),
+        _ => None,
+    };
+    let one = |id: &'static str, url: &str, role: &str| {
+        let yaml = entry_yaml(id, &[(url, role)], "");
+        (
+            id,
+            match reference(id) {
+                Some(n) => with_survey_reference(yaml, n),
+                None => yaml,
+            },
+        )
+    };
     write_catalog(
         dir.path(),
         &[
@@ -570,17 +592,17 @@ fn scenario_with_real_host_names_and_tls() {
             ),
             one(
                 "zenodo-deleted",
-                "https://zenodo.org/record/999",
+                "https://zenodo.org/records/999",
                 "download",
             ),
             one(
                 "kaggle-radiography",
-                "https://www.kaggle.com/tawsifurrahman/covid19-radiography-database",
+                "https://www.kaggle.com/datasets/tawsifurrahman/covid19-radiography-database",
                 "landing",
             ),
             one(
                 "siim-competition",
-                "https://www.kaggle.com/c/siim-covid19-detection",
+                "https://www.kaggle.com/competitions/siim-covid19-detection",
                 "landing",
             ),
             one(

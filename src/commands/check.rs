@@ -151,10 +151,10 @@ fn changed_files(dir: &Path, rev: &str) -> anyhow::Result<Vec<String>> {
 /// previous run (by URL) for conditional requests. Shared by `check` and `monitor`.
 pub fn gather(
     config: &Config,
-    entries: &[crate::catalog::Entry],
-    known: &std::collections::HashMap<String, crate::observation::Validators>,
+    entries: &[Entry],
+    known: &HashMap<String, Validators>,
     show_progress: bool,
-) -> anyhow::Result<Vec<crate::observation::ResourceCheck>> {
+) -> anyhow::Result<Vec<ResourceCheck>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -175,7 +175,7 @@ pub async fn gather_with<F: Fetch>(
         .iter()
         .map(|e| e.urls.iter().filter(|u| u.check).count())
         .sum();
-    let bar = if show_progress {
+    let bar = if show_progress && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(urls as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "{spinner} checking [{bar:30}] {pos}/{len} URLs {elapsed}",
@@ -186,12 +186,7 @@ pub async fn gather_with<F: Fetch>(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let prober = Prober::new(
-        fetch,
-        &config.endpoints,
-        &config.secrets,
-        config.probe.concurrency,
-    );
+    let prober = Prober::new(fetch, &config.endpoints, &config.secrets, &config.probe);
     let observations = prober.probe_entries(entries, known, &|| bar.inc(1)).await;
     bar.finish_and_clear();
     let now = Timestamp::now();
@@ -209,18 +204,15 @@ fn report(
     shard: Option<Shard>,
     now: Timestamp,
 ) -> CheckReport {
+    let by_id: HashMap<&str, &Entry> = entries.iter().map(|e| (e.id.as_str(), e)).collect();
     let resources = results
         .into_iter()
         .map(|check| {
-            let exempted = entries
-                .iter()
-                .find(|e| e.id == check.id)
-                .is_some_and(|entry| {
-                    let verdict =
-                        classify::classify(entry, &check.observations, &config.policy, now);
-                    verdict.status == check.status
-                        && classify::exemption(entry, &verdict, now).is_some()
-                });
+            let exempted = by_id.get(check.id.as_str()).is_some_and(|entry| {
+                let verdict = classify::classify(entry, &check.observations, &config.policy, now);
+                verdict.status == check.status
+                    && classify::exemption(entry, &verdict, now).is_some()
+            });
             CheckedResource { check, exempted }
         })
         .collect();

@@ -1,7 +1,63 @@
+//! `catwatch table [--check]`: render the catalog as Table 1 into CATALOG.md,
+//! or fail when the committed table is stale.
+
+use std::io::ErrorKind;
+
+use anyhow::Context;
+
 use crate::Outcome;
+use crate::catalog;
 use crate::cli::TableArgs;
 use crate::config::Config;
+use crate::report::table;
 
-pub fn run(_config: &Config, _args: TableArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`catwatch table` is not built yet")
+pub fn run(config: &Config, args: TableArgs) -> anyhow::Result<Outcome> {
+    let entries = catalog::load_entries(&config.catalog_dir)?;
+    let rendered = table::render(&entries);
+    let file = &args.file;
+    let current = match std::fs::read_to_string(file) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+    };
+    let wanted = match &current {
+        Some(text) => table::splice(text, &rendered)
+            .with_context(|| format!("cannot place the table in {}", file.display()))?,
+        None => table::new_document(&rendered),
+    };
+    let up_to_date = current.as_deref() == Some(wanted.as_str());
+    if args.check {
+        if up_to_date {
+            println!(
+                "{} is up to date ({} entries)",
+                file.display(),
+                entries.len()
+            );
+            return Ok(Outcome::Clean);
+        }
+        eprintln!(
+            "catwatch table: {} is out of date with the catalog ({} entries); run `catwatch table` and commit the result",
+            file.display(),
+            entries.len()
+        );
+        return Ok(Outcome::Failed);
+    }
+    if !up_to_date {
+        let dir = file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let mut temp = tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("cannot write next to {}", file.display()))?;
+        std::io::Write::write_all(&mut temp, wanted.as_bytes())
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        temp.persist(file)
+            .with_context(|| format!("cannot replace {}", file.display()))?;
+    }
+    println!(
+        "wrote the table of {} entries to {}",
+        entries.len(),
+        file.display()
+    );
+    Ok(Outcome::Clean)
 }

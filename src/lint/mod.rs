@@ -1,2 +1,354 @@
 //! Judging the catalog: schema validation and semantic rules, producing
-//! findings. Pure: findings are data, not errors.
+//! findings. Pure: it takes the gathered files and `today`, and returns
+//! findings as data. It never reads files, never prints, and never stops at the
+//! first problem.
+//!
+//! Order of work: each file is parsed, validated against the schema and checked
+//! by the per-file rules (in parallel, one chunk per core); then the rules that
+//! compare entries (duplicates) run over the facts each file left behind.
+
+pub mod codes;
+pub mod render;
+mod rules;
+mod schema;
+pub mod survey;
+mod urls;
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::catalog::read::ReadProblem;
+use crate::catalog::yaml::{self, Position, YamlErrorKind};
+use crate::catalog::{Gathered, SourceFile};
+pub use codes::Code;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// One problem in one file, at one place, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub file: PathBuf,
+    pub line: u32,
+    pub column: u32,
+    pub code: Code,
+    pub severity: Severity,
+    /// Says what is wrong and what to do.
+    pub message: String,
+    /// The entry's id, when the file got far enough to have one.
+    pub entry: Option<String>,
+}
+
+/// Everything lint concluded about a set of files.
+#[derive(Debug, Clone, Default)]
+pub struct LintReport {
+    /// Sorted by file, line, column.
+    pub findings: Vec<Finding>,
+    /// How many files were examined.
+    pub files: usize,
+    /// The parsed value of each file, in file order, when asked for and parsed.
+    pub values: Vec<Option<Value>>,
+}
+
+impl LintReport {
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+/// What one file leaves for the rules that compare entries.
+#[derive(Debug, Default)]
+struct Facts {
+    id: Option<(String, Position)>,
+    urls: Vec<urls::UrlFact>,
+}
+
+struct FileResult {
+    findings: Vec<Finding>,
+    facts: Facts,
+    value: Option<Value>,
+}
+
+/// Lints every gathered file. `keep_values` keeps each parsed value in the
+/// report (for loading entries); the lint command leaves it off to save memory.
+pub fn lint(gathered: &Gathered, today: Date, keep_values: bool) -> LintReport {
+    let schema = schema::validator();
+    let results = parallel_map(&gathered.files, |file| {
+        lint_file(file, schema, today, keep_values)
+    });
+    let mut findings: Vec<Finding> = gathered.strays.iter().map(stray_finding).collect();
+    let mut values = Vec::with_capacity(if keep_values { results.len() } else { 0 });
+    let mut facts = Vec::with_capacity(results.len());
+    for (file, result) in gathered.files.iter().zip(results) {
+        findings.extend(result.findings);
+        facts.push((file.path.as_path(), result.facts));
+        if keep_values {
+            values.push(result.value);
+        }
+    }
+    findings.extend(rules::duplicates(&facts));
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.code).cmp(&(&b.file, b.line, b.column, b.code))
+    });
+    LintReport {
+        findings,
+        files: gathered.files.len(),
+        values,
+    }
+}
+
+/// Whether a JSON value passes the entry schema alone (no semantic rules).
+pub fn schema_accepts(value: &Value) -> bool {
+    schema::validator().is_valid(value)
+}
+
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 64 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let f = &f;
+                scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("lint workers do not panic"))
+            .collect()
+    })
+}
+
+fn lint_file(
+    file: &SourceFile,
+    schema: &jsonschema::Validator,
+    today: Date,
+    keep_value: bool,
+) -> FileResult {
+    let path = file.path.as_path();
+    let fail = |finding: Finding| FileResult {
+        findings: vec![finding],
+        facts: Facts::default(),
+        value: None,
+    };
+    let text = match &file.content {
+        Ok(text) => text,
+        Err(problem) => return fail(read_finding(path, problem)),
+    };
+    let doc = match yaml::parse(text) {
+        Ok(doc) => doc,
+        Err(err) => {
+            let code = match err.kind {
+                YamlErrorKind::Syntax => Code::YamlSyntax,
+                YamlErrorKind::DuplicateKey => Code::DuplicateKey,
+                YamlErrorKind::Alias => Code::YamlAlias,
+                YamlErrorKind::TooDeep => Code::TooDeep,
+                YamlErrorKind::MultipleDocuments => Code::MultipleDocuments,
+                YamlErrorKind::Empty => Code::EmptyFile,
+                YamlErrorKind::ComplexKey => Code::ComplexKey,
+                YamlErrorKind::Tag => Code::YamlTag,
+            };
+            return fail(finding(path, err.position, code, err.message, None));
+        }
+    };
+    let entry_id = doc
+        .value
+        .get("id")
+        .and_then(Value::as_str)
+        .map(|id| escape_for_display(id).into_owned());
+    let mut ctx = rules::FileContext {
+        path,
+        doc: &doc,
+        entry: entry_id,
+        today,
+        findings: Vec::new(),
+        owned_pointers: Vec::new(),
+        facts: Facts::default(),
+    };
+    rules::check_file(&mut ctx);
+    let schema_findings = schema::check(
+        schema,
+        &doc,
+        path,
+        ctx.entry.as_deref(),
+        &ctx.owned_pointers,
+    );
+    let mut findings = ctx.findings;
+    findings.extend(schema_findings);
+    FileResult {
+        findings,
+        facts: ctx.facts,
+        value: keep_value.then_some(doc.value),
+    }
+}
+
+fn finding(
+    file: &Path,
+    at: Position,
+    code: Code,
+    message: impl Into<String>,
+    entry: Option<&str>,
+) -> Finding {
+    Finding {
+        file: file.to_path_buf(),
+        line: at.line,
+        column: at.column,
+        code,
+        severity: code.severity(),
+        message: message.into(),
+        entry: entry.map(str::to_owned),
+    }
+}
+
+fn read_finding(path: &Path, problem: &ReadProblem) -> Finding {
+    let max_kib = crate::catalog::read::MAX_FILE_BYTES / 1024;
+    let (at, code, message) = match problem {
+        ReadProblem::NotRegular(kind) => (
+            Position::START,
+            Code::NotRegularFile,
+            format!(
+                "this is {kind}, not a regular file; catalog entries must be plain files (it was not opened)"
+            ),
+        ),
+        ReadProblem::TooLarge => (
+            Position::START,
+            Code::FileTooLarge,
+            format!("the file is larger than {max_kib} KiB; an entry is a few KiB, so shorten it"),
+        ),
+        ReadProblem::NotUtf8 { line, column } => (
+            Position {
+                line: *line,
+                column: *column,
+            },
+            Code::NotUtf8,
+            "the file is not valid UTF-8 from here; save it as UTF-8".to_owned(),
+        ),
+        ReadProblem::Bom => (
+            Position::START,
+            Code::Bom,
+            "the file starts with a byte-order mark; save it as UTF-8 without BOM".to_owned(),
+        ),
+        ReadProblem::Nul { line, column } => (
+            Position {
+                line: *line,
+                column: *column,
+            },
+            Code::NulByte,
+            "the file contains a NUL byte here; remove it (is this a binary file?)".to_owned(),
+        ),
+        ReadProblem::Io(reason) => (
+            Position::START,
+            Code::Unreadable,
+            format!("cannot read the file ({reason}); check its permissions"),
+        ),
+    };
+    finding(path, at, code, message, None)
+}
+
+fn stray_finding(stray: &crate::catalog::Stray) -> Finding {
+    let path = stray.path.as_path();
+    let message = if stray.directory {
+        "a directory inside the catalog; the catalog holds only <id>.yaml files, so move it out"
+            .to_owned()
+    } else {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        format!(
+            "`{}` is not read as an entry: entry files end in `.yaml`; rename it to `{}.yaml`, or move it out of the catalog",
+            escape_for_display(&name),
+            escape_for_display(&stem)
+        )
+    };
+    finding(path, Position::START, Code::StrayFile, message, None)
+}
+
+/// Today's date where it is latest (UTC+14), so a contributor east of UTC who
+/// writes today's local date is never told it lies in the future. The one
+/// clock reading of lint; the judging itself takes the date as a parameter.
+pub fn today() -> Date {
+    let now = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(14);
+    now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+}
+
+/// Makes text safe to print: control characters and bidirectional overrides
+/// become visible `\u{..}` escapes (a newline becomes `\n`), so a hostile name
+/// cannot rewrite a terminal line or reorder what a reviewer sees.
+pub fn escape_for_display(text: &str) -> Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        c.is_control()
+            || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    }
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:04X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A path as it is safe to print.
+pub fn display_path(path: &Path) -> String {
+    escape_for_display(&path.to_string_lossy()).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_makes_controls_and_bidi_visible() {
+        assert_eq!(escape_for_display("plain"), "plain");
+        assert_eq!(escape_for_display("a\r\nb"), "a\\r\\nb");
+        assert_eq!(
+            escape_for_display("x\u{202E}y\u{1b}[31m"),
+            "x\\u{202E}y\\u{001B}[31m"
+        );
+        assert_eq!(escape_for_display("\u{2066}\u{0085}"), "\\u{2066}\\u{0085}");
+    }
+}

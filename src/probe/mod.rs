@@ -11,7 +11,7 @@ pub mod fetch;
 pub mod providers;
 pub mod settings;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
 use futures_util::StreamExt;
@@ -28,6 +28,7 @@ use providers::{
     Endpoints, datacite, dataverse, figshare, github, gitlab, huggingface, kaggle, osf, website,
     zenodo,
 };
+use settings::ProbeSettings;
 
 /// One run's probing: the network seam, where each platform's API lives, the
 /// secrets, and what the run learns as it goes (a GitHub rate limit).
@@ -45,14 +46,14 @@ impl<'a, F: Fetch> Prober<'a, F> {
         fetch: &'a F,
         endpoints: &'a Endpoints,
         secrets: &'a Secrets,
-        concurrency: usize,
+        limits: &ProbeSettings,
     ) -> Prober<'a, F> {
         Prober {
             fetch,
             endpoints,
             secrets,
-            concurrency: concurrency.max(1),
-            github_pause: github::Pause::default(),
+            concurrency: limits.concurrency.max(1),
+            github_pause: github::Pause::new(limits.per_host_concurrency),
         }
     }
 
@@ -65,20 +66,12 @@ impl<'a, F: Fetch> Prober<'a, F> {
         known: &HashMap<String, Validators>,
         done: &(dyn Fn() + Sync),
     ) -> Vec<Vec<Observation>> {
-        let mut urls: Vec<Url> = Vec::new();
-        for entry in entries {
-            for resource in entry.urls.iter().filter(|u| u.check) {
-                if !urls.contains(&resource.url) {
-                    urls.push(resource.url.clone());
-                }
-            }
-        }
-        let targets: Vec<(Url, Target)> = urls
-            .into_iter()
-            .map(|url| {
-                let target = Target::from_url(&url);
-                (url, target)
-            })
+        let mut seen = HashSet::new();
+        let targets: Vec<(Url, Target)> = entries
+            .iter()
+            .flat_map(|entry| entry.urls.iter().filter(|u| u.check))
+            .filter(|u| seen.insert(u.url.as_str()))
+            .map(|u| (u.url.clone(), Target::from_url(&u.url)))
             .collect();
 
         let github = self.github();
@@ -92,41 +85,41 @@ impl<'a, F: Fetch> Prober<'a, F> {
                 return Vec::new();
             }
             let started = (Timestamp::now(), Instant::now());
+            // One query alias per repository, however many URLs name it.
+            let key =
+                |owner: &str, name: &str| (owner.to_ascii_lowercase(), name.to_ascii_lowercase());
+            let mut index: HashMap<(String, String), usize> = HashMap::new();
             let mut keys: Vec<(String, String)> = Vec::new();
             for (_, target) in &repos {
-                if let Target::GitHubRepo { owner, name } = target
-                    && !keys
-                        .iter()
-                        .any(|(o, n)| o.eq_ignore_ascii_case(owner) && n.eq_ignore_ascii_case(name))
-                {
-                    keys.push((owner.clone(), name.clone()));
+                if let Target::GitHubRepo { owner, name } = target {
+                    index.entry(key(owner, name)).or_insert_with(|| {
+                        keys.push((owner.clone(), name.clone()));
+                        keys.len() - 1
+                    });
                 }
             }
             let found = github.probe_graphql(&keys).await;
             repos
                 .iter()
-                .map(|(url, target)| {
+                .filter_map(|(url, target)| {
                     let Target::GitHubRepo { owner, name } = target else {
-                        unreachable!("only repositories are batched")
+                        return None;
                     };
-                    let index = keys
-                        .iter()
-                        .position(|(o, n)| {
-                            o.eq_ignore_ascii_case(owner) && n.eq_ignore_ascii_case(name)
-                        })
-                        .expect("every repository has a key");
                     done();
-                    observe(url, target, found[index].clone(), started)
+                    let found = found[index[&key(owner, name)]].clone();
+                    Some(observe(url, target, found, started))
                 })
                 .collect::<Vec<_>>()
         };
-        let rest = futures_util::stream::iter(singles)
+        // Hosts take turns, so a window of pending probes never fills up with
+        // one host's URLs while the engine lets only a few of them through.
+        let rest = futures_util::stream::iter(by_turns(singles))
             .map(|(url, target)| async move {
                 let observation = self.probe_one(url, target, known.get(url.as_str())).await;
                 done();
                 observation
             })
-            .buffer_unordered(self.concurrency)
+            .buffer_unordered(self.concurrency.saturating_mul(4))
             .collect::<Vec<_>>();
         let (mut observations, more) = futures_util::join!(batch, rest);
         observations.extend(more);
@@ -239,6 +232,34 @@ impl<'a, F: Fetch> Prober<'a, F> {
     }
 }
 
+/// Reorders `items` so that consecutive ones go to different hosts where
+/// possible: one from each host in turn, hosts in order of first appearance.
+fn by_turns<'t>(items: Vec<&'t (Url, Target)>) -> Vec<&'t (Url, Target)> {
+    let mut queues: Vec<(String, VecDeque<&'t (Url, Target)>)> = Vec::new();
+    let mut position: HashMap<String, usize> = HashMap::new();
+    for item in items {
+        let (url, target) = item;
+        let host = match target {
+            Target::Website { .. } | Target::KaggleCompetition { .. } => {
+                url.host_str().unwrap_or_default().to_ascii_lowercase()
+            }
+            other => other.platform().to_string(),
+        };
+        let at = *position.entry(host.clone()).or_insert_with(|| {
+            queues.push((host, VecDeque::new()));
+            queues.len() - 1
+        });
+        queues[at].1.push_back(item);
+    }
+    let mut ordered = Vec::new();
+    while queues.iter().any(|(_, queue)| !queue.is_empty()) {
+        for (_, queue) in &mut queues {
+            ordered.extend(queue.pop_front());
+        }
+    }
+    ordered
+}
+
 fn observe(
     url: &Url,
     target: &Target,
@@ -258,5 +279,100 @@ fn observe(
         evidence: found.evidence,
         checked_at,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::entry::UrlRole;
+    use crate::observation::Signal;
+    use crate::probe::providers::api::testing::Canned;
+
+    fn entry(id: &str, urls: &[(&str, bool)]) -> Entry {
+        let yaml = format!(
+            r#"{{"id":"{id}","name":"n","description":"d","kind":"imaging","urls":[{}],
+            "modalities":{{"ct":"U","xray":"U","mrt":"U","ultrasound":"U","metadata":"U","case_review":"U"}},
+            "access":"open","license":{{"status":"unknown"}},"maintenance":"active",
+            "provenance":{{"last_verified":"2026-11-26","verified_against":"t","live_checked":false,"claims":[]}}}}"#,
+            urls.iter()
+                .map(|(url, check)| format!(
+                    r#"{{"url":"{url}","role":"landing","check":{check}}}"#
+                ))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let entry: Entry = serde_json::from_str(&yaml).unwrap();
+        assert_eq!(entry.urls[0].role, UrlRole::Landing);
+        entry
+    }
+
+    #[test]
+    fn hosts_take_turns() {
+        let items: Vec<(Url, Target)> = [
+            "https://a.example/1",
+            "https://a.example/2",
+            "https://a.example/3",
+            "https://b.example/1",
+            "https://github.com/o/r",
+            "https://b.example/2",
+        ]
+        .iter()
+        .map(|u| {
+            let url = Url::parse(u).unwrap();
+            let target = Target::from_url(&url);
+            (url, target)
+        })
+        .collect();
+        let order: Vec<&str> = by_turns(items.iter().collect())
+            .iter()
+            .map(|(url, _)| url.as_str())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "https://a.example/1",
+                "https://b.example/1",
+                "https://github.com/o/r",
+                "https://a.example/2",
+                "https://b.example/2",
+                "https://a.example/3",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn each_url_is_probed_once_and_unchecked_urls_never() {
+        let fetch = Canned::default();
+        let endpoints = Endpoints::default();
+        let secrets = Secrets::default();
+        let prober = Prober::new(&fetch, &endpoints, &secrets, &ProbeSettings::default());
+        let entries = [
+            entry(
+                "a",
+                &[
+                    ("https://site.example/x", true),
+                    ("https://site.example/skip", false),
+                ],
+            ),
+            entry("b", &[("https://site.example/x", true)]),
+        ];
+        let count = std::sync::atomic::AtomicUsize::new(0);
+        let seen = prober
+            .probe_entries(&entries, &HashMap::new(), &|| {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            })
+            .await;
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].len(), 1);
+        assert_eq!(seen[1].len(), 1);
+        assert_eq!(seen[0][0].url, "https://site.example/x");
+        assert!(matches!(seen[0][0].signal, Signal::Transient { .. }));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let asked = fetch.urls();
+        assert!(
+            asked.iter().all(|u| u == "https://site.example/x"),
+            "{asked:?}"
+        );
     }
 }

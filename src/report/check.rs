@@ -250,6 +250,44 @@ mod tests {
     }
 
     #[test]
+    fn json_snapshot() {
+        let at = "2026-11-26T20:00:00Z".parse().unwrap();
+        let mut moved = resource("moved-one", Status::Moved, false);
+        moved.check.reason = "github-renamed".into();
+        moved.check.message = "https://github.com/o/r: moved to https://github.com/n/r".into();
+        moved.check.moved_to = Some("https://github.com/n/r".into());
+        moved
+            .check
+            .observations
+            .push(crate::observation::Observation {
+                url: "https://github.com/o/r".into(),
+                platform: crate::catalog::platform::Platform::GitHub,
+                signal: crate::observation::Signal::Moved {
+                    to: "https://github.com/n/r".into(),
+                },
+                http_status: Some(200),
+                final_url: Some("https://api.github.com/repositories/42".into()),
+                redirects: Vec::new(),
+                last_updated: Some(crate::observation::Dated {
+                    at: "2025-02-03T04:05:06Z".parse().unwrap(),
+                    source: "github:pushedAt".into(),
+                }),
+                validators: Default::default(),
+                fingerprint: None,
+                evidence: vec!["api answered 301 -> https://api.github.com/repositories/42".into()],
+                checked_at: at,
+                duration_ms: 12,
+            });
+        let report = CheckReport::new(
+            vec![resource("dead-one", Status::Dead, false), moved],
+            &[Status::Dead],
+            Some("2/3".into()),
+            at,
+        );
+        insta::assert_snapshot!(render_json(&report));
+    }
+
+    #[test]
     fn json_round_trips() {
         let at = "2026-11-26T20:00:00Z".parse().unwrap();
         let report = CheckReport::new(

@@ -8,3 +8,4 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod model;
+pub mod table;

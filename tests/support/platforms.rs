@@ -59,3 +59,13 @@ pub fn probe_settings(extra: &str) -> String {
          per_host_interval_ms = 0\nretries = 0\nbackoff_base_ms = 10\nrun_budget_secs = 60\n{extra}"
     )
 }
+
+/// `yaml` (from [`entry_yaml`]) with `survey_reference: n` under `provenance`,
+/// which lint requires for the survey's own resources.
+pub fn with_survey_reference(yaml: String, n: u8) -> String {
+    yaml.replacen(
+        "provenance:\n",
+        &format!("provenance:\n  survey_reference: {n}\n"),
+        1,
+    )
+}

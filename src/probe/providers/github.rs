@@ -32,12 +32,31 @@ pub const GRAPHQL_BATCH: usize = 50;
 
 /// Once GitHub says "rate limited", no further GitHub API request is sent in
 /// this run. Shared by every GitHub probe of one run.
-#[derive(Debug, Default)]
+///
+/// Requests also pass through `slots` one by one (as many at once as the
+/// engine allows per host), and the pause is checked after a slot is taken,
+/// so at most the requests already in flight when the limit arrives are sent.
+#[derive(Debug)]
 pub struct Pause {
     until: Mutex<Option<Option<Timestamp>>>,
+    slots: tokio::sync::Semaphore,
+}
+
+impl Default for Pause {
+    fn default() -> Pause {
+        Pause::new(2)
+    }
 }
 
 impl Pause {
+    /// A gate that lets `slots` GitHub API requests be in flight at once.
+    pub fn new(slots: usize) -> Pause {
+        Pause {
+            until: Mutex::new(None),
+            slots: tokio::sync::Semaphore::new(slots.max(1)),
+        }
+    }
+
     fn trip(&self, retry_at: Option<Timestamp>) {
         let mut until = self.until.lock().expect("pause lock");
         if until.is_none() {
@@ -56,10 +75,6 @@ impl Pause {
             Found::new(Signal::RateLimited { retry_at: until })
                 .note("GitHub API paused for the rest of this run after a rate limit"),
         )
-    }
-
-    pub fn is_paused(&self) -> bool {
-        self.until.lock().expect("pause lock").is_some()
     }
 }
 
@@ -86,6 +101,7 @@ impl<F: Fetch> GitHub<'_, F> {
     /// Sends a request unless the API is paused; trips the pause on a rate
     /// limit (or on the last request of the allowance, after using its answer).
     async fn send(&self, request: Request) -> Result<Response, Found> {
+        let _slot = self.pause.slots.acquire().await;
         if let Some(skipped) = self.pause.skipped() {
             return Err(skipped);
         }
@@ -276,6 +292,17 @@ impl<F: Fetch> GitHub<'_, F> {
             let retry_at = api::retry_at(&response, Timestamp::now());
             self.pause.trip(retry_at);
             return all(Found::answered(Signal::RateLimited { retry_at }, &response));
+        }
+        let unplaced = errors.iter().find(|e| e.get("path").is_none());
+        if body.get("data").is_none_or(Value::is_null)
+            && let Some(error) = unplaced
+        {
+            return all(Found::answered(
+                Signal::Transient {
+                    why: why("github-graphql-error", message(error)),
+                },
+                &response,
+            ));
         }
         repos
             .iter()
@@ -538,6 +565,64 @@ mod tests {
         assert_eq!(code(gh.probe_rest("o", "dmca").await), "github-legal-block");
         assert_eq!(code(gh.probe_rest("o", "dis").await), "github-disabled");
         assert_eq!(code(gh.probe_rest("o", "down").await), "timeout");
+    }
+
+    #[tokio::test]
+    async fn graphql_reads_each_alias_and_errors_without_a_path() {
+        let api = Url::parse(API).unwrap();
+        let pause = Pause::default();
+        let answer = json!({
+            "data": {"r0": {"nameWithOwner": "a/b", "isArchived": false, "isDisabled": false, "pushedAt": "2026-01-01T00:00:00Z", "defaultBranchRef": null},
+                     "r1": null},
+            "errors": [{"type": "NOT_FOUND", "path": ["r1"], "message": "Could not resolve to a Repository with the name 'c/d'."}]
+        });
+        let fetch = Canned::default().answer(
+            Method::Post,
+            &format!("{API}/graphql"),
+            Ok(response(
+                &format!("{API}/graphql"),
+                200,
+                &answer.to_string(),
+            )),
+        );
+        let gh = GitHub {
+            credential: api::credential_for(&api, "Bearer t".into()),
+            ..probe(&fetch, &api, &pause)
+        };
+        let found = gh
+            .probe_graphql(&[("a".into(), "b".into()), ("c".into(), "d".into())])
+            .await;
+        assert_eq!(found[0].signal, Signal::Alive);
+        assert_eq!(
+            found[0].last_updated.as_ref().unwrap().source,
+            "github:pushedAt"
+        );
+        assert!(
+            matches!(&found[1].signal, Signal::Gone { why } if why.starts_with("github-not-found: Could not resolve"))
+        );
+
+        let broken =
+            json!({"errors": [{"message": "Something went wrong while executing your query."}]});
+        let fetch = Canned::default().answer(
+            Method::Post,
+            &format!("{API}/graphql"),
+            Ok(response(
+                &format!("{API}/graphql"),
+                200,
+                &broken.to_string(),
+            )),
+        );
+        let gh = GitHub {
+            fetch: &fetch,
+            ..gh
+        };
+        let found = gh.probe_graphql(&[("a".into(), "b".into())]).await;
+        assert!(
+            matches!(&found[0].signal, Signal::Transient { why } if why == "github-graphql-error: Something went wrong while executing your query.")
+        );
+        let request = &fetch.seen.lock().unwrap()[0];
+        assert_eq!(request.credential.as_ref().unwrap().host, "api.github.com");
+        assert!(!request.follow_redirects);
     }
 
     #[test]

@@ -1,0 +1,190 @@
+//! Reading entry files safely (I/O).
+//!
+//! A catalog arrives by pull request, so its files are untrusted: a symlink to
+//! `/proc/self/environ`, a FIFO that blocks forever, a 10 GB file. We look at a
+//! path's own metadata before opening it, open only regular files, check the
+//! opened file is the one we looked at, and read at most [`MAX_FILE_BYTES`].
+//! Contents are never echoed in the error.
+
+use std::io::Read;
+use std::path::Path;
+
+/// The largest entry file accepted. A real entry is about 2 KiB.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Why a file's bytes are not acceptable entry text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadProblem {
+    /// A symlink, FIFO, socket, device or directory, named.
+    NotRegular(&'static str),
+    TooLarge,
+    /// Invalid UTF-8 starting at this 1-based line and column.
+    NotUtf8 {
+        line: u32,
+        column: u32,
+    },
+    Bom,
+    /// A NUL byte at this 1-based line and column.
+    Nul {
+        line: u32,
+        column: u32,
+    },
+    /// The operating system refused (permissions, vanished file).
+    Io(String),
+}
+
+/// Reads one entry file, refusing anything but a regular file of valid UTF-8.
+pub fn read_entry(path: &Path) -> Result<String, ReadProblem> {
+    let bytes = read_capped(path, MAX_FILE_BYTES)?;
+    decode(bytes)
+}
+
+/// What kind of non-regular file `meta` describes, or `None` for a regular file.
+pub fn non_regular_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return None;
+    }
+    if kind.is_symlink() {
+        return Some("a symbolic link");
+    }
+    if kind.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return Some("a device");
+        }
+    }
+    Some("not a regular file")
+}
+
+fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadProblem> {
+    let io = |e: std::io::Error| ReadProblem::Io(e.to_string());
+    let before = std::fs::symlink_metadata(path).map_err(io)?;
+    if let Some(kind) = non_regular_kind(&before) {
+        return Err(ReadProblem::NotRegular(kind));
+    }
+    if before.len() > cap {
+        return Err(ReadProblem::TooLarge);
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    let opened = file.metadata().map_err(io)?;
+    if !opened.is_file() || !same_file(&before, &opened) {
+        // Swapped between the look and the open: refuse rather than follow.
+        return Err(ReadProblem::NotRegular("replaced while being read"));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(cap)).unwrap_or(0) + 1);
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > cap {
+        return Err(ReadProblem::TooLarge);
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    true
+}
+
+/// Checks the bytes are BOM-free, NUL-free UTF-8 (pure).
+pub fn decode(bytes: Vec<u8>) -> Result<String, ReadProblem> {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return Err(ReadProblem::Bom);
+    }
+    if let Some(at) = bytes.iter().position(|b| *b == 0) {
+        let (line, column) = line_column(&bytes, at);
+        return Err(ReadProblem::Nul { line, column });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let (line, column) = line_column(e.as_bytes(), at);
+        ReadProblem::NotUtf8 { line, column }
+    })
+}
+
+/// 1-based line and character column of byte `at`, counting only the valid
+/// UTF-8 before it.
+fn line_column(bytes: &[u8], at: usize) -> (u32, u32) {
+    let before = &bytes[..at];
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_accepts_plain_utf8() {
+        assert_eq!(decode("id: é\n".as_bytes().to_vec()).unwrap(), "id: é\n");
+    }
+
+    #[test]
+    fn decode_refuses_bom_nul_and_bad_utf8_with_positions() {
+        assert_eq!(decode(b"\xEF\xBB\xBFid: a".to_vec()), Err(ReadProblem::Bom));
+        assert_eq!(
+            decode(b"id: a\nname: x\0y".to_vec()),
+            Err(ReadProblem::Nul { line: 2, column: 8 })
+        );
+        assert_eq!(
+            decode(b"id: a\nname: \xC3\xA9\xFF".to_vec()),
+            Err(ReadProblem::NotUtf8 { line: 2, column: 8 })
+        );
+    }
+
+    #[test]
+    fn reading_refuses_oversized_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.yaml");
+        std::fs::write(&path, vec![b'#'; 2048]).unwrap();
+        assert_eq!(read_capped(&path, 1024), Err(ReadProblem::TooLarge));
+        assert_eq!(read_capped(&path, 4096).unwrap().len(), 2048);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn reading_refuses_symlinks_and_fifos_without_opening_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target.yaml");
+        std::fs::write(&target, "id: a\n").unwrap();
+        let link = dir.path().join("link.yaml");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert_eq!(
+            read_entry(&link),
+            Err(ReadProblem::NotRegular("a symbolic link"))
+        );
+        let fifo = dir.path().join("fifo.yaml");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(status.is_ok_and(|s| s.success()), "mkfifo is needed");
+        assert_eq!(
+            read_entry(&fifo),
+            Err(ReadProblem::NotRegular("a FIFO (named pipe)"))
+        );
+    }
+}

@@ -1,0 +1,404 @@
+//! The semantic rules: what the schema cannot say. Per-file rules read the
+//! parsed value defensively (the schema reports wrong types; the rules skip
+//! what they cannot read) so every problem is reported in one run.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use jiff::civil::Date;
+use serde_json::Value;
+
+use super::urls::{self, UrlFact};
+use super::{Code, Facts, Finding, escape_for_display, finding, survey};
+use crate::catalog::yaml::{Document, Position};
+
+/// The longest id accepted, in bytes.
+pub const MAX_ID_LEN: usize = 64;
+
+pub struct FileContext<'a> {
+    pub path: &'a Path,
+    pub doc: &'a Document,
+    pub entry: Option<String>,
+    pub today: Date,
+    pub findings: Vec<Finding>,
+    /// Pointers whose pattern/format errors a rule reports better than the schema.
+    pub owned_pointers: Vec<String>,
+    pub facts: Facts,
+}
+
+impl FileContext<'_> {
+    fn report(&mut self, at: Position, code: Code, message: impl Into<String>) {
+        let finding = finding(self.path, at, code, message, self.entry.as_deref());
+        self.findings.push(finding);
+    }
+
+    fn str_at(&self, pointer: &str) -> Option<&str> {
+        self.doc.value.pointer(pointer).and_then(Value::as_str)
+    }
+}
+
+pub fn check_file(ctx: &mut FileContext<'_>) {
+    check_id(ctx);
+    check_urls(ctx);
+    check_dates(ctx);
+    check_flags(ctx);
+    check_survey_reference(ctx);
+    check_license(ctx);
+}
+
+/// Whether `id` is safe to use as a file name: 1-64 bytes of `a-z`, `0-9`
+/// and single inner hyphens. Checked in code as well as in the schema, since
+/// the id becomes a path (`Path::join` with `/etc` would replace the base).
+pub fn is_safe_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && !id.contains("--")
+}
+
+fn check_id(ctx: &mut FileContext<'_>) {
+    let Some(id) = ctx.str_at("/id").map(str::to_owned) else {
+        return;
+    };
+    let at = ctx.doc.value_position("/id");
+    ctx.owned_pointers.push("/id".to_owned());
+    let shown = escape_for_display(&id).into_owned();
+    if !is_safe_id(&id) {
+        ctx.report(
+            at,
+            Code::UnsafeId,
+            format!(
+                "the id `{shown}` is not allowed: use 1 to {MAX_ID_LEN} lowercase letters, digits and single hyphens (like `covid-ct-dataset`)"
+            ),
+        );
+    } else {
+        ctx.facts.id = Some((id.clone(), at));
+    }
+    let stem = ctx
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = stem.strip_suffix(".yaml").unwrap_or(&stem);
+    if stem != id {
+        let message = if is_safe_id(&id) {
+            format!(
+                "the id `{shown}` differs from the file name `{}`; rename the file to `{shown}.yaml` or change the id to `{}`",
+                escape_for_display(stem),
+                escape_for_display(stem)
+            )
+        } else {
+            format!(
+                "the id `{shown}` differs from the file name `{}`; they must be equal",
+                escape_for_display(stem)
+            )
+        };
+        ctx.report(at, Code::IdMismatch, message);
+    }
+}
+
+fn check_urls(ctx: &mut FileContext<'_>) {
+    let mut pointers: Vec<(String, Option<String>)> = Vec::new();
+    if let Some(Value::Array(items)) = ctx.doc.value.get("urls") {
+        for (i, item) in items.iter().enumerate() {
+            let role = item.get("role").and_then(Value::as_str).map(str::to_owned);
+            pointers.push((format!("/urls/{i}/url"), role));
+        }
+    }
+    pointers.push(("/license/url".to_owned(), None));
+    if let Some(Value::Array(items)) = ctx.doc.value.get("exemptions") {
+        for i in 0..items.len() {
+            pointers.push((format!("/exemptions/{i}/url"), None));
+        }
+    }
+    for (pointer, role) in pointers {
+        let Some(text) = ctx.str_at(&pointer).map(str::to_owned) else {
+            continue;
+        };
+        ctx.owned_pointers.push(pointer.clone());
+        let at = ctx.doc.value_position(&pointer);
+        let (problems, parsed) = urls::check(&text);
+        for (code, message) in problems {
+            ctx.report(at, code, message);
+        }
+        if let (Some(url), true) = (parsed, pointer.starts_with("/urls/")) {
+            ctx.facts.urls.push(UrlFact {
+                shown: escape_for_display(&text).into_owned(),
+                normalised: urls::normalise(&url),
+                doi: urls::doi(&url),
+                shareable: role.as_deref() == Some("paper"),
+                at,
+            });
+        }
+    }
+}
+
+fn check_dates(ctx: &mut FileContext<'_>) {
+    let today = ctx.today;
+    let verified = ctx
+        .str_at("/provenance/last_verified")
+        .and_then(|s| s.parse::<Date>().ok());
+    if let Some(date) = verified.filter(|d| *d > today) {
+        let at = ctx.doc.value_position("/provenance/last_verified");
+        ctx.report(
+            at,
+            Code::FutureDate,
+            format!("`last_verified` is {date}, which is in the future; give the date the entry was actually checked"),
+        );
+    }
+    let count = match ctx.doc.value.get("exemptions") {
+        Some(Value::Array(items)) => items.len(),
+        _ => 0,
+    };
+    for i in 0..count {
+        let pointer = format!("/exemptions/{i}/expires");
+        let expires = ctx.str_at(&pointer).and_then(|s| s.parse::<Date>().ok());
+        if let Some(date) = expires.filter(|d| *d < today) {
+            let at = ctx.doc.value_position(&pointer);
+            ctx.report(
+                at,
+                Code::ExpiredExemption,
+                format!("this exemption expired on {date} and no longer applies; remove it, or renew `expires` with a fresh reason"),
+            );
+        }
+    }
+}
+
+fn check_flags(ctx: &mut FileContext<'_>) {
+    const FLAGS: [&str; 6] = ["ct", "xray", "mrt", "ultrasound", "metadata", "case_review"];
+    let Some(Value::Object(flags)) = ctx.doc.value.get("modalities") else {
+        return;
+    };
+    if FLAGS
+        .iter()
+        .all(|f| flags.get(*f).and_then(Value::as_str) == Some("N"))
+    {
+        let at = ctx.doc.key_position("/modalities");
+        ctx.report(
+            at,
+            Code::AllFlagsNo,
+            "all six modality flags are N, so the entry offers nothing the catalog tracks; set the flags that apply, and U where no source confirms one",
+        );
+    }
+}
+
+fn check_survey_reference(ctx: &mut FileContext<'_>) {
+    let pointer = "/provenance/survey_reference";
+    let given = ctx.doc.value.pointer(pointer).and_then(Value::as_i64);
+    if let Some(n) = given.filter(|n| !survey::is_data_reference(*n)) {
+        let at = ctx.doc.value_position(pointer);
+        ctx.report(
+            at,
+            Code::SurveyReferenceInvalid,
+            format!("survey reference [{n}] is not one of the survey's data resources; use the number of the reference that lists this resource, or remove `survey_reference`"),
+        );
+        return;
+    }
+    let matched = ctx
+        .facts
+        .urls
+        .iter()
+        .filter(|u| !u.shareable)
+        .find_map(|u| survey::resource_for(&u.normalised).map(|r| (r, u.shown.clone())));
+    let Some((resource, shown)) = matched else {
+        return;
+    };
+    let wanted = resource.references[0];
+    match given {
+        None => {
+            let at = ctx.doc.key_position("/provenance");
+            ctx.report(
+                at,
+                Code::SurveyReferenceMissing,
+                format!("{shown} is the survey's reference [{wanted}]; add `survey_reference: {wanted}` under `provenance`"),
+            );
+        }
+        Some(n) if !resource.references.iter().any(|r| i64::from(*r) == n) => {
+            let at = ctx.doc.value_position(pointer);
+            ctx.report(
+                at,
+                Code::SurveyReferenceMismatch,
+                format!("{shown} is the survey's reference [{wanted}], but `survey_reference` is {n}; change it to {wanted}"),
+            );
+        }
+        Some(_) => {}
+    }
+}
+
+/// SPDX ids common for data and code. Not the whole list: an id outside it is
+/// a warning to double-check, not an error.
+const KNOWN_SPDX: &[&str] = &[
+    "CC0-1.0",
+    "CC-BY-1.0",
+    "CC-BY-2.0",
+    "CC-BY-2.5",
+    "CC-BY-3.0",
+    "CC-BY-4.0",
+    "CC-BY-SA-3.0",
+    "CC-BY-SA-4.0",
+    "CC-BY-NC-3.0",
+    "CC-BY-NC-4.0",
+    "CC-BY-NC-SA-3.0",
+    "CC-BY-NC-SA-4.0",
+    "CC-BY-ND-3.0",
+    "CC-BY-ND-4.0",
+    "CC-BY-NC-ND-3.0",
+    "CC-BY-NC-ND-4.0",
+    "CC-BY-3.0-IGO",
+    "CC-PDDC",
+    "PDDL-1.0",
+    "ODC-By-1.0",
+    "ODbL-1.0",
+    "CDLA-Permissive-1.0",
+    "CDLA-Permissive-2.0",
+    "CDLA-Sharing-1.0",
+    "MIT",
+    "Apache-2.0",
+    "BSD-2-Clause",
+    "BSD-3-Clause",
+    "GPL-2.0-only",
+    "GPL-2.0-or-later",
+    "GPL-3.0-only",
+    "GPL-3.0-or-later",
+    "LGPL-3.0-only",
+    "AGPL-3.0-only",
+    "MPL-2.0",
+    "Unlicense",
+    "ISC",
+    "OGL-UK-3.0",
+    "etalab-2.0",
+    "DL-DE-BY-2.0",
+];
+
+fn check_license(ctx: &mut FileContext<'_>) {
+    let Some(id) = ctx.str_at("/license/spdx").map(str::to_owned) else {
+        return;
+    };
+    // `LicenseRef-...` is SPDX's own form for a licence without an id.
+    if !KNOWN_SPDX.contains(&id.as_str()) && !id.starts_with("LicenseRef-") {
+        let hint = KNOWN_SPDX
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(&id))
+            .map(|known| format!(" (did you mean `{known}`?)"))
+            .unwrap_or_default();
+        let at = ctx.doc.value_position("/license/spdx");
+        ctx.report(
+            at,
+            Code::UnknownSpdx,
+            format!(
+                "`{}` is not an SPDX id catwatch knows{hint}; check it at https://spdx.org/licenses/, or use `name` for a licence without one",
+                escape_for_display(&id)
+            ),
+        );
+    }
+}
+
+/// Ids, resource URLs and DOIs that appear twice, reported at the second
+/// occurrence (in file order) and naming the first.
+pub fn duplicates(files: &[(&Path, Facts)]) -> Vec<Finding> {
+    struct First<'a> {
+        path: &'a Path,
+        line: u32,
+    }
+    let mut ids: HashMap<&str, First<'_>> = HashMap::new();
+    let mut seen_urls: HashMap<&str, First<'_>> = HashMap::new();
+    let mut dois: HashMap<&str, First<'_>> = HashMap::new();
+    let mut findings = Vec::new();
+    let where_ = |first: &First<'_>| format!("{}:{}", super::display_path(first.path), first.line);
+    for (path, facts) in files {
+        let entry = facts.id.as_ref().map(|(id, _)| id.as_str());
+        if let Some((id, at)) = &facts.id {
+            match ids.get(id.as_str()) {
+                Some(first) => findings.push(finding(
+                    path,
+                    *at,
+                    Code::DuplicateId,
+                    format!("the id `{id}` is already used at {}; merge the two entries or choose another id", where_(first)),
+                    entry,
+                )),
+                None => {
+                    ids.insert(id, First { path, line: at.line });
+                }
+            }
+        }
+        // A URL naming a DOI is compared by its DOI below.
+        for url in facts
+            .urls
+            .iter()
+            .filter(|u| !u.shareable && u.doi.is_none())
+        {
+            match seen_urls.get(url.normalised.as_str()) {
+                Some(first) => findings.push(finding(
+                    path,
+                    url.at,
+                    Code::DuplicateUrl,
+                    format!("{} names the same resource as the URL at {}; merge the entries or remove this URL", url.shown, where_(first)),
+                    entry,
+                )),
+                None => {
+                    seen_urls.insert(&url.normalised, First { path, line: url.at.line });
+                }
+            }
+        }
+        // One entry may give its DOI twice (a landing page and a doi.org link).
+        for url in facts.urls.iter().filter(|u| !u.shareable) {
+            let Some(doi) = &url.doi else { continue };
+            match dois.get(doi.as_str()) {
+                Some(first) if first.path != *path => findings.push(finding(
+                    path,
+                    url.at,
+                    Code::DuplicateDoi,
+                    format!(
+                        "the DOI {doi} is already given at {}; one DOI belongs to one entry",
+                        where_(first)
+                    ),
+                    entry,
+                )),
+                Some(_) => {}
+                None => {
+                    dois.insert(
+                        doi,
+                        First {
+                            path,
+                            line: url.at.line,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_ids() {
+        for ok in ["a", "covid-ct", "x1-2-3", &"a".repeat(64)] {
+            assert!(is_safe_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "../x",
+            "/etc",
+            "a\0b",
+            "A",
+            "a_b",
+            "-a",
+            "a-",
+            "a--b",
+            "a/b",
+            "a.yaml",
+            &"a".repeat(65),
+            &"a".repeat(300),
+        ] {
+            assert!(!is_safe_id(bad), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! The URL rules: only public web addresses, in their canonical form, over
+//! https where the host serves it; plus the normal form duplicates are found by.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use url::{Host, Url};
+
+use super::Code;
+use crate::catalog::platform::{Target, canonical_suggestion};
+use crate::catalog::yaml::Position;
+
+/// Hosts (and their subdomains) known to serve https, beyond the platforms
+/// `catalog::platform` recognises. An `http://` URL on one of them is an error.
+pub const HTTPS_HOSTS: &[&str] = &[
+    "github.com",
+    "github.io",
+    "githubusercontent.com",
+    "gitlab.com",
+    "kaggle.com",
+    "zenodo.org",
+    "figshare.com",
+    "huggingface.co",
+    "osf.io",
+    "dataverse.harvard.edu",
+    "data.mendeley.com",
+    "doi.org",
+    "arxiv.org",
+    "biorxiv.org",
+    "medrxiv.org",
+    "ncbi.nlm.nih.gov",
+    "nih.gov",
+    "nature.com",
+    "sciencedirect.com",
+    "springer.com",
+    "wiley.com",
+    "pubs.rsna.org",
+    "rsna.org",
+    "radiopaedia.org",
+    "eurorad.org",
+    "cancerimagingarchive.net",
+    "grand-challenge.org",
+    "semanticscholar.org",
+    "allenai.org",
+    "physionet.org",
+    "registry.opendata.aws",
+    "amazonaws.com",
+    "midrc.org",
+    "spdx.org",
+    "creativecommons.org",
+];
+
+/// What lint keeps about one of an entry's URLs, to compare entries.
+#[derive(Debug, Clone)]
+pub struct UrlFact {
+    /// The URL as written, escaped for display.
+    pub shown: String,
+    pub normalised: String,
+    pub doi: Option<String>,
+    /// `paper` URLs may be shared: one article can describe several resources.
+    pub shareable: bool,
+    pub at: Position,
+}
+
+/// Checks one URL. Returns the problems found and the parsed URL when it
+/// parses at all.
+pub fn check(text: &str) -> (Vec<(Code, String)>, Option<Url>) {
+    let shown = super::escape_for_display(text);
+    let lower = text.trim_start().to_ascii_lowercase();
+    for scheme in ["javascript:", "data:", "file:", "vbscript:"] {
+        if lower.starts_with(scheme) {
+            return (
+                vec![(
+                    Code::ForbiddenUrl,
+                    format!(
+                        "a `{scheme}` URL is never allowed in the catalog; give the resource's https:// address"
+                    ),
+                )],
+                None,
+            );
+        }
+    }
+    let url = match Url::parse(text) {
+        Ok(url) => url,
+        Err(e) => {
+            return (
+                vec![(
+                    Code::InvalidUrl,
+                    format!(
+                        "`{shown}` is not a valid absolute URL ({e}); write the full https://... address"
+                    ),
+                )],
+                None,
+            );
+        }
+    };
+    let mut problems = Vec::new();
+    if !matches!(url.scheme(), "http" | "https") {
+        problems.push((
+            Code::ForbiddenUrl,
+            format!(
+                "a `{}:` URL is not allowed; catalog URLs are http(s) web addresses",
+                super::escape_for_display(url.scheme())
+            ),
+        ));
+        return (problems, Some(url));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        problems.push((
+            Code::UrlCredentials,
+            "the URL carries a user name or password; remove the `user:password@` part (and change that password if it was real)".to_owned(),
+        ));
+    }
+    if let Some(reason) = non_public_host(&url) {
+        problems.push((
+            Code::PrivateAddress,
+            format!("the URL points at {reason}, which is never a public resource; use the resource's public address"),
+        ));
+    }
+    let suggestion = canonical_suggestion(&url);
+    if let Some(canonical) = &suggestion {
+        problems.push((
+            Code::NonCanonicalUrl,
+            format!("write this URL in its canonical form: {canonical}"),
+        ));
+    }
+    if url.scheme() == "http" && suggestion.is_none() {
+        let mut https = url.clone();
+        let _ = https.set_scheme("https");
+        if serves_https(&url) {
+            problems.push((
+                Code::InsecureUrl,
+                format!("this host serves https; use {https}"),
+            ));
+        } else {
+            problems.push((
+                Code::PreferHttps,
+                format!("prefer https: use {https} if the site offers it"),
+            ));
+        }
+    }
+    (problems, Some(url))
+}
+
+fn serves_https(url: &Url) -> bool {
+    if !matches!(Target::from_url(url), Target::Website { .. }) {
+        return true;
+    }
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    HTTPS_HOSTS
+        .iter()
+        .any(|known| host == *known || host.ends_with(&format!(".{known}")))
+}
+
+/// Why the URL's host is not a public address, if it is not. Decided on the
+/// parsed host, so every encoding `url` understands (`0x7f.1`, `2130706433`,
+/// full-width digits) is caught as the address it really is.
+pub fn non_public_host(url: &Url) -> Option<&'static str> {
+    match url.host()? {
+        Host::Ipv4(ip) => non_public_v4(ip),
+        Host::Ipv6(ip) => non_public_v6(ip),
+        Host::Domain(name) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            (name == "localhost" || name.ends_with(".localhost")).then_some("localhost")
+        }
+    }
+}
+
+fn non_public_v4(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, c, _] = ip.octets();
+    if ip.is_loopback() {
+        Some("a loopback address")
+    } else if ip.is_private() || (a == 100 && (64..128).contains(&b)) {
+        Some("a private address")
+    } else if ip.is_link_local() {
+        Some("a link-local address")
+    } else if a == 0 || ip.is_broadcast() || a >= 240 {
+        Some("a reserved address")
+    } else if ip.is_multicast() {
+        Some("a multicast address")
+    } else if (a, b, c) == (192, 0, 0)
+        || (a == 198 && (b == 18 || b == 19))
+        || (a, b, c) == (192, 0, 2)
+        || (a, b, c) == (198, 51, 100)
+        || (a, b, c) == (203, 0, 113)
+    {
+        Some("a special-purpose address")
+    } else {
+        None
+    }
+}
+
+fn non_public_v6(ip: Ipv6Addr) -> Option<&'static str> {
+    let s = ip.segments();
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return non_public_v4(v4);
+    }
+    if ip.is_loopback() {
+        Some("a loopback address")
+    } else if ip.is_unspecified() {
+        Some("a reserved address")
+    } else if s[0] & 0xffc0 == 0xfe80 {
+        Some("a link-local address")
+    } else if s[0] & 0xfe00 == 0xfc00 {
+        Some("a private address")
+    } else if s[0] & 0xff00 == 0xff00 {
+        Some("a multicast address")
+    } else if s[0] == 0x2001 && s[1] == 0x0db8 {
+        Some("a documentation address")
+    } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        non_public_v4(Ipv4Addr::new(
+            (s[6] >> 8) as u8,
+            s[6] as u8,
+            (s[7] >> 8) as u8,
+            s[7] as u8,
+        ))
+    } else if s[0] == 0x2002 {
+        non_public_v4(Ipv4Addr::new(
+            (s[1] >> 8) as u8,
+            s[1] as u8,
+            (s[2] >> 8) as u8,
+            s[2] as u8,
+        ))
+    } else {
+        None
+    }
+}
+
+/// The form two URLs are compared in: a known platform's canonical URL
+/// (case-folded), else https, lowercase host without `www.`, no fragment, no
+/// trailing slash.
+pub fn normalise(url: &Url) -> String {
+    match Target::from_url(url) {
+        Target::Website { .. } => {
+            let host = url.host_str().unwrap_or_default().trim_end_matches('.');
+            let host = host
+                .strip_prefix("www.")
+                .unwrap_or(host)
+                .to_ascii_lowercase();
+            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+            let path = url.path().trim_end_matches('/');
+            let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+            format!("https://{host}{port}{path}{query}")
+        }
+        target => target
+            .canonical_url()
+            .as_str()
+            .trim_end_matches('/')
+            .to_ascii_lowercase(),
+    }
+}
+
+/// The DOI a URL names, case-folded, if any.
+pub fn doi(url: &Url) -> Option<String> {
+    Target::from_url(url).doi().map(|d| d.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str) -> Vec<Code> {
+        check(text).0.into_iter().map(|(c, _)| c).collect()
+    }
+
+    #[test]
+    fn good_urls_pass() {
+        assert_eq!(
+            codes("https://github.com/ieee8023/covid-chestxray-dataset"),
+            vec![]
+        );
+        assert_eq!(codes("https://coronacases.org/"), vec![]);
+    }
+
+    #[test]
+    fn dangerous_schemes_are_refused() {
+        for text in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "data:text/html,x",
+            "file:///etc/passwd",
+            "ftp://x.org/a",
+        ] {
+            assert_eq!(codes(text), vec![Code::ForbiddenUrl], "{text}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_refused() {
+        assert_eq!(
+            codes("https://user:pw@example.org/"),
+            vec![Code::UrlCredentials]
+        );
+        assert_eq!(
+            codes("https://token@example.org/"),
+            vec![Code::UrlCredentials]
+        );
+    }
+
+    #[test]
+    fn private_addresses_in_any_encoding_are_refused() {
+        for text in [
+            "https://127.0.0.1/",
+            "https://2130706433/",
+            "https://0x7f.1/",
+            "https://017700000001/",
+            "https://127.1/",
+            "https://①②⑦.0.0.1/",
+            "https://10.1.2.3/",
+            "https://169.254.169.254/latest/meta-data",
+            "https://100.64.0.1/",
+            "https://0.0.0.0/",
+            "https://[::1]/",
+            "https://[fe80::1]/",
+            "https://[fd00::1]/",
+            "https://[::ffff:127.0.0.1]/",
+            "https://[64:ff9b::a00:1]/",
+            "https://[2002:7f00:1::]/",
+            "https://localhost/",
+            "https://api.localhost./",
+        ] {
+            assert!(
+                codes(text).contains(&Code::PrivateAddress),
+                "{text}: {:?}",
+                codes(text)
+            );
+        }
+        assert_eq!(codes("https://93.184.215.14/"), vec![]);
+    }
+
+    #[test]
+    fn http_is_an_error_on_known_https_hosts_and_a_warning_elsewhere() {
+        assert_eq!(
+            codes("http://arxiv.org/abs/2003.11597"),
+            vec![Code::InsecureUrl]
+        );
+        assert_eq!(
+            codes("http://www.radiopaedia.org/"),
+            vec![Code::InsecureUrl]
+        );
+        assert_eq!(
+            codes("http://www.medicalsegmentation.com/covid19/"),
+            vec![Code::PreferHttps]
+        );
+    }
+
+    #[test]
+    fn non_canonical_platform_urls_get_a_suggestion() {
+        let (problems, _) = check("https://github.com/lindawangg/COVID-Net/tree/master/docs");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].0, Code::NonCanonicalUrl);
+        assert!(
+            problems[0]
+                .1
+                .ends_with("https://github.com/lindawangg/COVID-Net"),
+            "{}",
+            problems[0].1
+        );
+        // The canonical suggestion fixes http too: one finding, not two.
+        assert_eq!(
+            codes("http://dx.doi.org/10.7937/tcia.2020.gqry-nc81"),
+            vec![Code::NonCanonicalUrl]
+        );
+    }
+
+    #[test]
+    fn normal_forms_match_across_spellings() {
+        let n = |t: &str| normalise(&Url::parse(t).unwrap());
+        assert_eq!(
+            n("https://github.com/A/B/tree/x"),
+            n("https://github.com/a/b")
+        );
+        assert_eq!(
+            n("http://www.Example.org/x/"),
+            n("https://example.org/x#top")
+        );
+        assert_ne!(n("https://example.org/x"), n("https://example.org/y"));
+        assert_eq!(
+            doi(&Url::parse("https://doi.org/10.7937/TCIA.2020.GQRY-NC81").unwrap()).as_deref(),
+            Some("10.7937/tcia.2020.gqry-nc81")
+        );
+    }
+}
