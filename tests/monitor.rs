@@ -792,12 +792,16 @@ fn starttls_stripped_sends_no_credentials_and_keeps_the_alert() {
     assert!(!state.contains("canary-pw"));
     assert!(!text(&out).contains("canary-pw"));
     let value = s.state();
-    let kept = value["outbox"].as_array().unwrap().len();
-    let failed = value["deliveries"].as_array().unwrap().len();
-    assert_eq!(
-        kept + failed,
-        1,
-        "either retried later or recorded as failed: {value:#}"
+    // Transient (the server may be fixed): kept for the next run, not failed.
+    assert_eq!(value["outbox"].as_array().unwrap().len(), 1, "{value:#}");
+    assert!(
+        value["deliveries"].as_array().unwrap().is_empty(),
+        "{value:#}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("did not offer STARTTLS"),
+        "{}",
+        text(&out)
     );
 }
 
