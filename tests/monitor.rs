@@ -558,6 +558,47 @@ fn killed_while_probing_leaves_the_old_state_and_the_rerun_mails_once() {
     );
 }
 
+/// E40: SIGKILL at moments spread over whole runs (probing, judging, the
+/// saves, delivery): the state is always a complete old or new state, and
+/// the next completed run leaves no temporary file behind.
+#[test]
+fn killed_at_any_moment_the_state_is_old_or_new_never_partial() {
+    let ids: Vec<String> = (0..12).map(|i| format!("r{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let s = Scenario::new(&ids, SCENARIO_POLICY);
+    let sink = SmtpSink::start(&[]);
+    s.configure(Some(sink.port));
+    s.http.set("r0", 404);
+    let started = Instant::now();
+    assert_ran(&s.monitor(1));
+    let full = started.elapsed();
+    // Kill moments from 0 to 1.3 times a whole run: before, during and
+    // between the two saves, and after the run ended.
+    let steps = 16u32;
+    for i in 0..steps {
+        let before = std::fs::read(s.state_path()).unwrap();
+        let mut child = s.spawn_monitor(2 + i);
+        std::thread::sleep(full * i * 13 / (steps * 10));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let after = std::fs::read(s.state_path()).unwrap();
+        let state = s.state();
+        if after != before {
+            let runs = state["runs"].as_array().unwrap();
+            assert_eq!(
+                runs.last().unwrap()["started"],
+                night_at(2 + i),
+                "{status:?}"
+            );
+        }
+    }
+    assert_ran(&s.monitor(20));
+    assert_eq!(
+        s.leftover_files(),
+        ["catwatch-state.json", "catwatch-state.json.lock"]
+    );
+}
+
 /// E40/E43: SIGKILL while delivering (the SMTP server hangs): the alert was
 /// saved in the outbox before sending, and the rerun delivers it once.
 #[test]

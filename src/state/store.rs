@@ -120,9 +120,41 @@ pub fn parse(text: &str) -> Result<State, String> {
     serde_json::from_value(value).map_err(|e| format!("not a catwatch state ({e})"))
 }
 
+/// Temporary files of `path` start with this: `.<name>.` (hidden, and
+/// distinct for two state files in one directory).
+fn temporary_prefix(path: &Path) -> String {
+    format!(
+        ".{}.",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    )
+}
+
+/// Removes temporary files a killed run left behind. Call only under the
+/// lock: every writer holds it while its temporary file exists.
+pub fn remove_leftovers(path: &Path) {
+    let prefix = temporary_prefix(path);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&prefix)
+            && name.ends_with(".tmp")
+            && let Err(err) = std::fs::remove_file(entry.path())
+        {
+            tracing::warn!("cannot remove the leftover {name}: {err}");
+        }
+    }
+}
+
 /// Loads the state, quarantining a corrupt or unknown-version file by renaming
 /// it to `<name>.corrupt-<timestamp>`. Only read errors are `Err`.
 pub fn load(path: &Path, now: Timestamp) -> Result<Loaded, StoreError> {
+    remove_leftovers(path);
     let text = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -169,7 +201,7 @@ pub fn save(path: &Path, state: &State) -> Result<(), StoreError> {
     let mut json = serde_json::to_vec_pretty(state).expect("the state always serialises");
     json.push(b'\n');
     let mut temp = tempfile::Builder::new()
-        .prefix(".catwatch-state-")
+        .prefix(&temporary_prefix(path))
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(io("create a temporary file in", &dir))?;
@@ -254,6 +286,22 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         save(&path, &State::default()).unwrap();
         assert_eq!(mode(&path), 0o640);
+    }
+
+    #[test]
+    fn a_killed_writers_temporary_file_is_removed_by_the_next_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        save(&path, &State::default()).unwrap();
+        std::fs::write(dir.path().join(".s.json.Ab12Cd.tmp"), "{\"vers").unwrap();
+        std::fs::write(dir.path().join(".other.json.Ab12Cd.tmp"), "keep").unwrap();
+        assert!(matches!(load(&path, now()).unwrap(), Loaded::Existing(_)));
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".other.json.Ab12Cd.tmp", "s.json"]);
     }
 
     #[test]
