@@ -23,7 +23,7 @@ use crate::policy::alerting::{self, Mode};
 use crate::report::model::StatusReport;
 use crate::secret::Secret;
 use crate::state::model::{Channel, RunKind, RunRecord, State};
-use crate::state::{self, Loaded, Locked, outbox, store};
+use crate::state::{self, Locked, outbox, store};
 
 /// The environment variable that overrides the clock for one run (RFC 3339,
 /// e.g. `2026-11-26T03:00:00Z`). A testing and operations knob: it lets a test
@@ -168,10 +168,8 @@ fn monitor_locked(
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let path = &config.state.path;
-    let loaded = state::load_reporting(&config.state, now)?;
-    let quarantined = matches!(loaded, Loaded::Quarantined { .. });
-    let mut previous = loaded.into_state();
-    let mode = if quarantined || previous.needs_baseline {
+    let mut previous = state::load_reporting(&config.state, now)?.into_state();
+    let mode = if previous.needs_baseline {
         Mode::ObserveOnly
     } else {
         Mode::Announce
