@@ -262,6 +262,10 @@ path = \"state/catwatch-state.json\"
         cmd.current_dir(self.dir.path())
             .env_remove("CATWATCH_CONFIG")
             .env_remove("RUST_LOG")
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("CATWATCH_GITHUB_TOKEN")
+            .env_remove("CATWATCH_SMTP_USERNAME")
+            .env_remove("CATWATCH_SMTP_PASSWORD")
             .env("CATWATCH_NOW", night_at(night))
             .arg("--config")
             .arg(self.path("catwatch.toml"))
@@ -1088,6 +1092,25 @@ fn check_records_into_the_state_and_validators_make_requests_conditional() {
     let heads = s.http.heads.lock().unwrap().clone();
     let last = heads.last().unwrap().to_ascii_lowercase();
     assert!(last.contains("if-none-match: \"v1\""), "{heads:#?}");
+}
+
+/// Channel settings are checked before anything is probed.
+#[test]
+fn a_channel_that_cannot_work_stops_the_run_before_probing() {
+    let s = Scenario::new(&["a"], SCENARIO_POLICY);
+    s.configure(None);
+    let mut toml = std::fs::read_to_string(s.path("catwatch.toml")).unwrap();
+    toml.push_str("\n[github_issues]\nrepository = \"catwatch/catalog\"\n");
+    std::fs::write(s.path("catwatch.toml"), toml).unwrap();
+    let out = s.command(1, &["monitor", "--quiet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no token is set"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(s.http.hits(), 0);
+    assert!(!s.state_path().exists());
 }
 
 fn wait_for(mut done: impl FnMut() -> bool, what: &str) {

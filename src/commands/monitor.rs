@@ -130,6 +130,16 @@ fn channels(config: &Config) -> anyhow::Result<Vec<Box<dyn Deliver + '_>>> {
         }));
     }
     if let Some(settings) = &config.github_issues {
+        let api = settings
+            .api
+            .as_ref()
+            .unwrap_or(&config.endpoints.github_api);
+        crate::notify::github_issues::check_origin(api, settings.allow_http)
+            .map_err(anyhow::Error::msg)?;
+        anyhow::ensure!(
+            config.secrets.github_token.is_some(),
+            "[github_issues] is configured but no token is set: export CATWATCH_GITHUB_TOKEN (or GITHUB_TOKEN) with issues: write, or remove the section"
+        );
         channels.push(Box::new(GitHubIssues {
             settings,
             default_api: &config.endpoints.github_api,
