@@ -891,6 +891,14 @@ fn report_renders_from_the_state_without_probing() {
     let s = Scenario::new(&["a"], SCENARIO_POLICY);
     s.configure(None);
     s.http.set("a", 404);
+    let out = s
+        .command(1, &["report", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_ran(&out);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["resources"][0]["status"].is_null(), "never checked");
+    assert!(!s.state_path().exists(), "report writes no state");
     assert_ran(&s.monitor(1));
     assert_ran(&s.monitor(2));
     let hits = s.http.hits();
@@ -908,6 +916,21 @@ fn report_renders_from_the_state_without_probing() {
     assert_eq!(
         report["resources"][0]["history"].as_array().unwrap().len(),
         2
+    );
+
+    std::fs::write(s.state_path(), "{").unwrap();
+    let out = s
+        .command(3, &["report", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the next `catwatch monitor` moves it aside")
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.state_path()).unwrap(),
+        "{",
+        "report never quarantines"
     );
 }
 
