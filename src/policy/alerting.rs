@@ -819,6 +819,11 @@ mod tests {
                         } else if a.starts_with("a recovered") {
                             prop_assert!(told, "recovery without an announced problem: {seen:?}");
                             told = false;
+                            if a == "a recovered from dead" {
+                                let known: Vec<_> = seen.iter().filter(|s| **s != Unknown).collect();
+                                prop_assert!(known[known.len() - m as usize..].iter().all(|s| **s == Up),
+                                    "recovered before {m} good runs: {seen:?}");
+                            }
                         } else {
                             prop_assert!(false, "unexpected alert {a}");
                         }
