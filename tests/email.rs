@@ -230,6 +230,20 @@ async fn a_451_is_transient_and_the_retry_delivers_once() {
 }
 
 #[tokio::test]
+async fn the_sink_refuses_while_its_reject_file_exists() {
+    let control = tempfile::tempdir().unwrap();
+    let flag = control.path().join("refuse");
+    std::fs::write(&flag, "451").unwrap();
+    let sink = SmtpSink::start(&["--reject-file", flag.to_str().unwrap()]);
+    let s = settings(sink.port, SmtpSecurity::Plain);
+    let err = send_digest(&s, None, &sample_digest()).await.unwrap_err();
+    assert!(matches!(err, DeliveryError::Transient(_)), "{err:?}");
+    std::fs::remove_file(&flag).unwrap();
+    send_digest(&s, None, &sample_digest()).await.unwrap();
+    assert_eq!(sink.messages().len(), 1);
+}
+
+#[tokio::test]
 async fn a_550_is_permanent() {
     let sink = SmtpSink::start(&["--reject-all", "550"]);
     let err = send_digest(

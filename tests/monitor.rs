@@ -262,6 +262,10 @@ path = \"state/catwatch-state.json\"
         cmd.current_dir(self.dir.path())
             .env_remove("CATWATCH_CONFIG")
             .env_remove("RUST_LOG")
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("CATWATCH_GITHUB_TOKEN")
+            .env_remove("CATWATCH_SMTP_USERNAME")
+            .env_remove("CATWATCH_SMTP_PASSWORD")
             .env("CATWATCH_NOW", night_at(night))
             .arg("--config")
             .arg(self.path("catwatch.toml"))
@@ -558,6 +562,47 @@ fn killed_while_probing_leaves_the_old_state_and_the_rerun_mails_once() {
     );
 }
 
+/// E40: SIGKILL at moments spread over whole runs (probing, judging, the
+/// saves, delivery): the state is always a complete old or new state, and
+/// the next completed run leaves no temporary file behind.
+#[test]
+fn killed_at_any_moment_the_state_is_old_or_new_never_partial() {
+    let ids: Vec<String> = (0..12).map(|i| format!("r{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let s = Scenario::new(&ids, SCENARIO_POLICY);
+    let sink = SmtpSink::start(&[]);
+    s.configure(Some(sink.port));
+    s.http.set("r0", 404);
+    let started = Instant::now();
+    assert_ran(&s.monitor(1));
+    let full = started.elapsed();
+    // Kill moments from 0 to 1.3 times a whole run: before, during and
+    // between the two saves, and after the run ended.
+    let steps = 16u32;
+    for i in 0..steps {
+        let before = std::fs::read(s.state_path()).unwrap();
+        let mut child = s.spawn_monitor(2 + i);
+        std::thread::sleep(full * i * 13 / (steps * 10));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let after = std::fs::read(s.state_path()).unwrap();
+        let state = s.state();
+        if after != before {
+            let runs = state["runs"].as_array().unwrap();
+            assert_eq!(
+                runs.last().unwrap()["started"],
+                night_at(2 + i),
+                "{status:?}"
+            );
+        }
+    }
+    assert_ran(&s.monitor(20));
+    assert_eq!(
+        s.leftover_files(),
+        ["catwatch-state.json", "catwatch-state.json.lock"]
+    );
+}
+
 /// E40/E43: SIGKILL while delivering (the SMTP server hangs): the alert was
 /// saved in the outbox before sending, and the rerun delivers it once.
 #[test]
@@ -792,12 +837,16 @@ fn starttls_stripped_sends_no_credentials_and_keeps_the_alert() {
     assert!(!state.contains("canary-pw"));
     assert!(!text(&out).contains("canary-pw"));
     let value = s.state();
-    let kept = value["outbox"].as_array().unwrap().len();
-    let failed = value["deliveries"].as_array().unwrap().len();
-    assert_eq!(
-        kept + failed,
-        1,
-        "either retried later or recorded as failed: {value:#}"
+    // Transient (the server may be fixed): kept for the next run, not failed.
+    assert_eq!(value["outbox"].as_array().unwrap().len(), 1, "{value:#}");
+    assert!(
+        value["deliveries"].as_array().unwrap().is_empty(),
+        "{value:#}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("did not offer STARTTLS"),
+        "{}",
+        text(&out)
     );
 }
 
@@ -842,6 +891,14 @@ fn report_renders_from_the_state_without_probing() {
     let s = Scenario::new(&["a"], SCENARIO_POLICY);
     s.configure(None);
     s.http.set("a", 404);
+    let out = s
+        .command(1, &["report", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_ran(&out);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["resources"][0]["status"].is_null(), "never checked");
+    assert!(!s.state_path().exists(), "report writes no state");
     assert_ran(&s.monitor(1));
     assert_ran(&s.monitor(2));
     let hits = s.http.hits();
@@ -859,6 +916,21 @@ fn report_renders_from_the_state_without_probing() {
     assert_eq!(
         report["resources"][0]["history"].as_array().unwrap().len(),
         2
+    );
+
+    std::fs::write(s.state_path(), "{").unwrap();
+    let out = s
+        .command(3, &["report", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the next `catwatch monitor` moves it aside")
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.state_path()).unwrap(),
+        "{",
+        "report never quarantines"
     );
 }
 
@@ -1043,6 +1115,25 @@ fn check_records_into_the_state_and_validators_make_requests_conditional() {
     let heads = s.http.heads.lock().unwrap().clone();
     let last = heads.last().unwrap().to_ascii_lowercase();
     assert!(last.contains("if-none-match: \"v1\""), "{heads:#?}");
+}
+
+/// Channel settings are checked before anything is probed.
+#[test]
+fn a_channel_that_cannot_work_stops_the_run_before_probing() {
+    let s = Scenario::new(&["a"], SCENARIO_POLICY);
+    s.configure(None);
+    let mut toml = std::fs::read_to_string(s.path("catwatch.toml")).unwrap();
+    toml.push_str("\n[github_issues]\nrepository = \"catwatch/catalog\"\n");
+    std::fs::write(s.path("catwatch.toml"), toml).unwrap();
+    let out = s.command(1, &["monitor", "--quiet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no token is set"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(s.http.hits(), 0);
+    assert!(!s.state_path().exists());
 }
 
 fn wait_for(mut done: impl FnMut() -> bool, what: &str) {

@@ -109,6 +109,10 @@ fn validator() -> jsonschema::Validator {
 
 #[test]
 fn json_output_validates_against_the_schema() {
+    assert!(
+        jsonschema::draft202012::meta::is_valid(&status_schema()),
+        "the schema itself is valid JSON Schema 2020-12"
+    );
     let validator = validator();
     for report in [sample_report::fixture(), sample_report::from_catalog()] {
         let value: serde_json::Value = serde_json::from_str(&json::render(&report)).unwrap();

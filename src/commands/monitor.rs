@@ -23,7 +23,7 @@ use crate::policy::alerting::{self, Mode};
 use crate::report::model::StatusReport;
 use crate::secret::Secret;
 use crate::state::model::{Channel, RunKind, RunRecord, State};
-use crate::state::{self, Loaded, Locked, outbox, store};
+use crate::state::{self, Locked, outbox, store};
 
 /// The environment variable that overrides the clock for one run (RFC 3339,
 /// e.g. `2026-11-26T03:00:00Z`). A testing and operations knob: it lets a test
@@ -130,6 +130,16 @@ fn channels(config: &Config) -> anyhow::Result<Vec<Box<dyn Deliver + '_>>> {
         }));
     }
     if let Some(settings) = &config.github_issues {
+        let api = settings
+            .api
+            .as_ref()
+            .unwrap_or(&config.endpoints.github_api);
+        crate::notify::github_issues::check_origin(api, settings.allow_http)
+            .map_err(anyhow::Error::msg)?;
+        anyhow::ensure!(
+            config.secrets.github_token.is_some(),
+            "[github_issues] is configured but no token is set: export CATWATCH_GITHUB_TOKEN (or GITHUB_TOKEN) with issues: write, or remove the section"
+        );
         channels.push(Box::new(GitHubIssues {
             settings,
             default_api: &config.endpoints.github_api,
@@ -168,10 +178,8 @@ fn monitor_locked(
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let path = &config.state.path;
-    let loaded = state::load_reporting(&config.state, now)?;
-    let quarantined = matches!(loaded, Loaded::Quarantined { .. });
-    let mut previous = loaded.into_state();
-    let mode = if quarantined || previous.needs_baseline {
+    let mut previous = state::load_reporting(&config.state, now)?.into_state();
+    let mode = if previous.needs_baseline {
         Mode::ObserveOnly
     } else {
         Mode::Announce
@@ -326,4 +334,141 @@ fn write_reports(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::policy::AlertKind;
+    use crate::state::model::DeliveryOutcome;
+
+    /// A channel that answers from a script and remembers what it was given.
+    struct Fake {
+        channel: Channel,
+        answers: RefCell<Vec<Result<(), DeliveryError>>>,
+        given: RefCell<Vec<Vec<String>>>,
+    }
+
+    impl Fake {
+        fn new(channel: Channel, answers: Vec<Result<(), DeliveryError>>) -> Fake {
+            Fake {
+                channel,
+                answers: RefCell::new(answers),
+                given: RefCell::default(),
+            }
+        }
+    }
+
+    impl Deliver for &Fake {
+        fn channel(&self) -> Channel {
+            self.channel
+        }
+
+        fn deliver(
+            &self,
+            alerts: &[Alert],
+            _report: &StatusReport,
+            _now: Timestamp,
+        ) -> Result<(), DeliveryError> {
+            self.given
+                .borrow_mut()
+                .push(alerts.iter().map(|a| a.key.clone()).collect());
+            self.answers.borrow_mut().remove(0)
+        }
+    }
+
+    fn alert(key: &str) -> Alert {
+        Alert {
+            key: key.into(),
+            resource_id: Some("a".into()),
+            resource_name: Some("A".into()),
+            kind: AlertKind::Dead,
+            message: "A is dead".into(),
+            url: None,
+            at: now(),
+        }
+    }
+
+    fn now() -> Timestamp {
+        "2026-11-26T03:00:00Z".parse().unwrap()
+    }
+
+    fn report() -> StatusReport {
+        crate::state::to_report(&State::default(), &[], now())
+    }
+
+    #[test]
+    fn each_channel_is_recorded_and_saved_on_its_own() {
+        let email = Fake::new(
+            Channel::Email,
+            vec![Err(DeliveryError::Transient("451".into())), Ok(())],
+        );
+        let issues = Fake::new(Channel::GithubIssues, vec![Ok(()), Ok(())]);
+        let channels: Vec<Box<dyn Deliver>> = vec![Box::new(&email), Box::new(&issues)];
+        let mut state = State::default();
+        outbox::enqueue(
+            &mut state,
+            &[alert("k1")],
+            &[Channel::Email, Channel::GithubIssues],
+        );
+
+        let mut saves = Vec::new();
+        let failed = deliver_outbox(&mut state, &channels, &report(), now(), |s| {
+            saves.push(s.outbox.clone());
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert!(!failed);
+        assert_eq!(saves.len(), 2, "saved after each channel");
+        assert_eq!(state.outbox[0].pending, [Channel::Email]);
+        assert_eq!(state.deliveries.len(), 1);
+
+        // The next run: the new alert and the old one go out together, once.
+        outbox::enqueue(
+            &mut state,
+            &[alert("k2")],
+            &[Channel::Email, Channel::GithubIssues],
+        );
+        deliver_outbox(
+            &mut state,
+            &channels,
+            &report(),
+            now(),
+            |_| Ok::<(), ()>(()),
+        )
+        .unwrap();
+        assert_eq!(*email.given.borrow(), [vec!["k1"], vec!["k1", "k2"]]);
+        assert_eq!(*issues.given.borrow(), [vec!["k1"], vec!["k2"]]);
+        assert!(state.outbox.is_empty());
+        assert!(
+            state
+                .deliveries
+                .iter()
+                .all(|d| d.outcome == DeliveryOutcome::Delivered)
+        );
+    }
+
+    #[test]
+    fn a_permanent_refusal_fails_the_run() {
+        let email = Fake::new(
+            Channel::Email,
+            vec![Err(DeliveryError::Permanent("550".into()))],
+        );
+        let channels: Vec<Box<dyn Deliver>> = vec![Box::new(&email)];
+        let mut state = State::default();
+        outbox::enqueue(&mut state, &[alert("k1")], &[Channel::Email]);
+        let failed = deliver_outbox(
+            &mut state,
+            &channels,
+            &report(),
+            now(),
+            |_| Ok::<(), ()>(()),
+        )
+        .unwrap();
+        assert!(failed);
+        assert!(state.outbox.is_empty());
+        assert_eq!(state.deliveries[0].outcome, DeliveryOutcome::Failed);
+    }
 }

@@ -68,10 +68,27 @@ pub(crate) fn render(format: ReportFormat, report: &StatusReport) -> anyhow::Res
     })
 }
 
+/// Writes `text` to `path` through a temporary file and a rename, so a web
+/// server serving the directory never sees half a file.
 pub(crate) fn write(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs_err::create_dir_all(dir)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    fs_err::create_dir_all(&dir)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".catwatch-report-")
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    std::io::Write::write_all(&mut temp, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
-    fs_err::write(path, text)?;
+    temp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

@@ -20,7 +20,7 @@ use url::Url;
 
 use super::{DeliveryError, GitHubIssueSettings, IssueMode};
 use crate::policy::{Alert, AlertKind};
-use crate::report::common::{attention_list, day};
+use crate::report::common::{attention_list, day, is_safe_id};
 use crate::report::model::{ResourceStatus, StatusReport};
 use crate::report::{escape, markdown};
 use crate::secret::Secret;
@@ -105,7 +105,9 @@ fn plan_per_resource(
 ) -> Vec<Action> {
     let mut by_resource: BTreeMap<&str, Vec<&Alert>> = BTreeMap::new();
     for alert in alerts {
-        if let Some(id) = alert.resource_id.as_deref() {
+        // Ids become part of an HTML comment (the marker): only the catalog's
+        // safe ids ([a-z0-9-]) qualify; lint refuses any other.
+        if let Some(id) = alert.resource_id.as_deref().filter(|id| is_safe_id(id)) {
             by_resource.entry(id).or_default().push(alert);
         }
     }
@@ -638,6 +640,12 @@ mod tests {
         assert_eq!(actions.len(), 2, "{actions:#?}");
         assert!(matches!(actions[0], Action::Comment { number: 9, .. }));
         assert_eq!(actions[1], Action::Close { number: 9 });
+    }
+
+    #[test]
+    fn an_id_that_could_close_the_marker_gets_no_issue() {
+        let alerts = [alert("x -->", AlertKind::Dead)];
+        assert_eq!(plan(IssueMode::PerResource, &alerts, &[], None), vec![]);
     }
 
     #[test]

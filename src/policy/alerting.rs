@@ -10,6 +10,8 @@
 //! recovery only after an announced problem, a reminder after the repeat
 //! interval. This module never touches the network, the disk or the clock.
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -82,8 +84,9 @@ pub fn judge_run(
         state.monitor.degraded_since = None;
     }
 
+    let by_id: HashMap<&str, &Entry> = entries.iter().map(|e| (e.id.as_str(), e)).collect();
     for check in checks {
-        let Some(entry) = entries.iter().find(|e| e.id == check.id) else {
+        let Some(entry) = by_id.get(check.id.as_str()).copied() else {
             continue;
         };
         state.retired.remove(&check.id);
@@ -100,7 +103,7 @@ pub fn judge_run(
     let gone: Vec<String> = state
         .resources
         .keys()
-        .filter(|id| !entries.iter().any(|e| &e.id == *id))
+        .filter(|id| !by_id.contains_key(id.as_str()))
         .cloned()
         .collect();
     for id in gone {
@@ -816,6 +819,11 @@ mod tests {
                         } else if a.starts_with("a recovered") {
                             prop_assert!(told, "recovery without an announced problem: {seen:?}");
                             told = false;
+                            if a == "a recovered from dead" {
+                                let known: Vec<_> = seen.iter().filter(|s| **s != Unknown).collect();
+                                prop_assert!(known[known.len() - m as usize..].iter().all(|s| **s == Up),
+                                    "recovered before {m} good runs: {seen:?}");
+                            }
                         } else {
                             prop_assert!(false, "unexpected alert {a}");
                         }

@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 
+use crate::catalog::entry::Flag;
 use crate::observation::Status;
 use crate::report::model::{ResourceStatus, StatusReport};
 
@@ -57,6 +58,15 @@ pub fn counts(report: &StatusReport) -> (Vec<(Status, usize)>, usize) {
         .filter(|r| r.status.is_none())
         .count();
     (by_status, unchecked)
+}
+
+/// The survey's cell: "Y", "N" or "U".
+pub fn flag_letter(flag: Flag) -> &'static str {
+    match flag {
+        Flag::Y => "Y",
+        Flag::N => "N",
+        Flag::U => "U",
+    }
 }
 
 /// "2026-11-26 21:00 UTC".

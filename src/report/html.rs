@@ -13,7 +13,9 @@ use sha2::{Digest as _, Sha256};
 
 use crate::catalog::entry::{Access, Flag, ResourceKind};
 use crate::observation::Status;
-use crate::report::common::{age, attention_list, counts, day, minute, needs_attention};
+use crate::report::common::{
+    age, attention_list, counts, day, flag_letter, minute, needs_attention,
+};
 use crate::report::escape::{html, html_link};
 use crate::report::model::{ResourceStatus, StatusReport};
 
@@ -254,10 +256,11 @@ fn row(out: &mut String, r: &ResourceStatus, report: &StatusReport) {
         None => out.push_str("<td><span class=\"muted\">unknown</span></td>\n"),
     }
     for (_, flag) in flags {
-        let (letter, word) = match flag {
-            Flag::Y => ("Y", "yes"),
-            Flag::N => ("N", "no"),
-            Flag::U => ("U", "unknown"),
+        let letter = flag_letter(flag);
+        let word = match flag {
+            Flag::Y => "yes",
+            Flag::N => "no",
+            Flag::U => "unknown",
         };
         let _ = write!(
             out,
@@ -309,14 +312,6 @@ fn pill(r: &ResourceStatus) -> String {
 
 fn status_class(status: Option<Status>) -> &'static str {
     status.map_or("none", Status::as_str)
-}
-
-fn flag_letter(flag: Flag) -> &'static str {
-    match flag {
-        Flag::Y => "Y",
-        Flag::N => "N",
-        Flag::U => "U",
-    }
 }
 
 fn kind_text(kind: ResourceKind) -> &'static str {

@@ -6,9 +6,8 @@
 
 use std::fmt::Write as _;
 
-use crate::catalog::entry::Flag;
 use crate::observation::Status;
-use crate::report::common::{self, age, attention_list, counts, day, minute};
+use crate::report::common::{self, age, attention_list, counts, day, flag_letter, minute};
 use crate::report::escape;
 use crate::report::model::{ResourceStatus, StatusReport};
 
@@ -101,11 +100,7 @@ fn table(report: &StatusReport) -> String {
             .modalities
             .columns()
             .iter()
-            .map(|(_, f)| match f {
-                Flag::Y => "Y",
-                Flag::N => "N",
-                Flag::U => "U",
-            })
+            .map(|(_, f)| flag_letter(*f))
             .collect();
         let _ = writeln!(
             out,

@@ -90,10 +90,7 @@ pub fn record_checks(
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let outcome = store::with_lock(&settings.path, settings.lock_wait(), || {
-        let loaded = load_reporting(settings, now)?;
-        let quarantined = matches!(loaded, Loaded::Quarantined { .. });
-        let mut state = loaded.into_state();
-        state.needs_baseline |= quarantined;
+        let mut state = load_reporting(settings, now)?.into_state();
         for check in results {
             state.retired.remove(&check.id);
             state
@@ -124,15 +121,25 @@ pub fn record_checks(
     Ok(())
 }
 
-/// Loads the state and says on stderr when it had to be quarantined.
+/// Loads the state (call under the lock). An unusable file is quarantined,
+/// said so on stderr, and replaced at once by a fresh state marked
+/// `needs_baseline`, so that the next monitor run only observes even if this
+/// run fails before it saves.
 pub fn load_reporting(settings: &StateSettings, now: Timestamp) -> anyhow::Result<Loaded> {
-    let loaded = store::load(&settings.path, now)?;
-    if let Loaded::Quarantined { moved_to, why, .. } = &loaded {
+    let mut loaded = store::load(&settings.path, now)?;
+    if let Loaded::Quarantined {
+        moved_to,
+        why,
+        state,
+    } = &mut loaded
+    {
         eprintln!(
-            "catwatch: error: the state file {} is unusable ({why}); it was moved to {} and a fresh state begins. This run only observes: it sends no alerts.",
+            "catwatch: error: the state file {} is unusable ({why}); it was moved to {} and a fresh state begins; the first monitor run on it only observes and sends no alerts.",
             settings.path.display(),
             moved_to.display()
         );
+        state.needs_baseline = true;
+        store::save(&settings.path, state)?;
     }
     Ok(loaded)
 }
@@ -197,5 +204,28 @@ pub fn to_report(state: &State, entries: &[Entry], now: Timestamp) -> StatusRepo
         last_successful_run: state.last_successful_run,
         monitor_degraded: state.monitor.degraded_since.is_some(),
         resources,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quarantine_is_followed_at_once_by_a_fresh_state_awaiting_its_baseline() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = StateSettings {
+            path: dir.path().join("s.json"),
+            ..StateSettings::default()
+        };
+        std::fs::write(&settings.path, "not json").unwrap();
+        let now = "2026-11-26T03:00:00Z".parse().unwrap();
+        let loaded = load_reporting(&settings, now).unwrap();
+        assert!(matches!(&loaded, Loaded::Quarantined { state, .. } if state.needs_baseline));
+        // Even if the run died here, the next one finds the mark.
+        let Loaded::Existing(saved) = store::load(&settings.path, now).unwrap() else {
+            panic!("a fresh state was saved")
+        };
+        assert!(saved.needs_baseline);
     }
 }

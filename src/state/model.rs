@@ -26,7 +26,8 @@ pub const DELIVERIES_KEPT: usize = 500;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct State {
     pub version: u32,
-    /// The heartbeat: when the last monitor run completed.
+    /// The heartbeat: the start time (`now`) of the last monitor run that
+    /// completed its judging.
     #[serde(default)]
     pub last_successful_run: Option<Timestamp>,
     #[serde(default)]

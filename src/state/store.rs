@@ -120,9 +120,41 @@ pub fn parse(text: &str) -> Result<State, String> {
     serde_json::from_value(value).map_err(|e| format!("not a catwatch state ({e})"))
 }
 
+/// Temporary files of `path` start with this: `.<name>.` (hidden, and
+/// distinct for two state files in one directory).
+fn temporary_prefix(path: &Path) -> String {
+    format!(
+        ".{}.",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    )
+}
+
+/// Removes temporary files a killed run left behind. Call only under the
+/// lock: every writer holds it while its temporary file exists.
+pub fn remove_leftovers(path: &Path) {
+    let prefix = temporary_prefix(path);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&prefix)
+            && name.ends_with(".tmp")
+            && let Err(err) = std::fs::remove_file(entry.path())
+        {
+            tracing::warn!("cannot remove the leftover {name}: {err}");
+        }
+    }
+}
+
 /// Loads the state, quarantining a corrupt or unknown-version file by renaming
 /// it to `<name>.corrupt-<timestamp>`. Only read errors are `Err`.
 pub fn load(path: &Path, now: Timestamp) -> Result<Loaded, StoreError> {
+    remove_leftovers(path);
     let text = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -169,11 +201,21 @@ pub fn save(path: &Path, state: &State) -> Result<(), StoreError> {
     let mut json = serde_json::to_vec_pretty(state).expect("the state always serialises");
     json.push(b'\n');
     let mut temp = tempfile::Builder::new()
-        .prefix(".catwatch-state-")
+        .prefix(&temporary_prefix(path))
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(io("create a temporary file in", &dir))?;
+    // A temporary file is private (0600); the state keeps the mode of the
+    // file it replaces, else the usual 0644, so a status page job can read it.
+    let permissions = std::fs::metadata(path)
+        .map(|m| m.permissions())
+        .ok()
+        .or_else(default_permissions);
     temp.write_all(&json)
+        .and_then(|()| match permissions {
+            Some(p) => temp.as_file().set_permissions(p),
+            None => Ok(()),
+        })
         .and_then(|()| temp.as_file().sync_all())
         .map_err(io("write", temp.path()))?;
     temp.persist(path)
@@ -182,6 +224,19 @@ pub fn save(path: &Path, state: &State) -> Result<(), StoreError> {
         .and_then(|d| d.sync_all())
         .map_err(io("sync the directory", &dir))?;
     Ok(())
+}
+
+/// 0644 where modes exist; elsewhere the temporary file's own.
+fn default_permissions() -> Option<std::fs::Permissions> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(0o644))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -217,6 +272,36 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(names, vec!["s.json".to_owned()]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_state_is_readable_and_keeps_the_mode_it_had() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        save(&path, &State::default()).unwrap();
+        assert_eq!(mode(&path), 0o644);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        save(&path, &State::default()).unwrap();
+        assert_eq!(mode(&path), 0o640);
+    }
+
+    #[test]
+    fn a_killed_writers_temporary_file_is_removed_by_the_next_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        save(&path, &State::default()).unwrap();
+        std::fs::write(dir.path().join(".s.json.Ab12Cd.tmp"), "{\"vers").unwrap();
+        std::fs::write(dir.path().join(".other.json.Ab12Cd.tmp"), "keep").unwrap();
+        assert!(matches!(load(&path, now()).unwrap(), Loaded::Existing(_)));
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".other.json.Ab12Cd.tmp", "s.json"]);
     }
 
     #[test]

@@ -24,6 +24,9 @@ Stable command line (the email tests and the monitor scenario rely on it):
     --fail-first N       answer the first N messages with --fail-code (default 451)
     --fail-code CODE     the reply for those N messages (e.g. 451 or 550)
     --reject-all CODE    answer every message with CODE (e.g. 550)
+    --reject-file PATH   while PATH exists, answer every message with the code
+                         written in it (e.g. "451"); remove it to accept again,
+                         without restarting the server
 
 Once listening it prints one line "READY <port>" on stdout and flushes it, then
 serves until it is killed (SIGTERM/SIGKILL). The message counter (NNNN) and the
@@ -58,6 +61,7 @@ class Sink:
         self.fail_first = args.fail_first
         self.fail_code = args.fail_code
         self.reject_all = args.reject_all
+        self.reject_file = args.reject_file
         self.answered = 0
         self.stored = 0
         self.connections = 0
@@ -81,6 +85,13 @@ class Sink:
         self.answered += 1
         if self.reject_all:
             return REPLIES.get(self.reject_all, f"{self.reject_all} refused")
+        if self.reject_file:
+            try:
+                with open(self.reject_file) as f:
+                    code = f.read().strip() or "451"
+                return REPLIES.get(code, f"{code} refused")
+            except FileNotFoundError:
+                pass
         if self.answered <= self.fail_first:
             return REPLIES.get(self.fail_code, f"{self.fail_code} refused")
         self.stored += 1
@@ -155,6 +166,7 @@ def main():
     p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--fail-code", default="451")
     p.add_argument("--reject-all")
+    p.add_argument("--reject-file")
     args = p.parse_args()
 
     if not (args.host.startswith("127.") or args.host in ("::1", "localhost")):
