@@ -27,6 +27,8 @@ pub struct ProbeSettings {
     /// Hard cap on decoded body bytes read from any answer.
     pub max_body_bytes: usize,
     pub max_redirects: usize,
+    /// Largest header block accepted from a server (HTTP/2 header list size).
+    pub max_header_bytes: u32,
     pub user_agent: String,
     /// Addresses or CIDR ranges let through the address policy (tests use 127.0.0.0/8).
     pub allow: Vec<String>,
@@ -54,6 +56,7 @@ impl Default for ProbeSettings {
             run_budget_secs: 1800,
             max_body_bytes: 2 * 1024 * 1024,
             max_redirects: 10,
+            max_header_bytes: 64 * 1024,
             user_agent: concat!(
                 "catwatch/",
                 env!("CARGO_PKG_VERSION"),

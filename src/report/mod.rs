@@ -1,3 +1,4 @@
 //! Renderers: functions from a report model to text. They never write; the
 //! commands do.
+pub mod check;
 pub mod model;

@@ -36,3 +36,14 @@ impl Default for Endpoints {
         }
     }
 }
+
+pub mod api;
+pub mod datacite;
+pub mod dataverse;
+pub mod figshare;
+pub mod github;
+pub mod gitlab;
+pub mod huggingface;
+pub mod kaggle;
+pub mod osf;
+pub mod zenodo;

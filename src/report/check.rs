@@ -1,0 +1,268 @@
+//! The report of one `catwatch check` run, and its two renderings: a table for
+//! a person and JSON for machines (`schema/check-report.schema.json`). Renderers
+//! return strings; the command writes them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+
+use crate::observation::{ResourceCheck, Status};
+
+/// Bumped on any incompatible change to the JSON form.
+pub const REPORT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckReport {
+    pub version: u32,
+    pub generated_at: Timestamp,
+    /// `K/N` when the run checked one shard of the catalog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// Statuses that fail the run (`[policy] fail_on`).
+    pub fail_on: Vec<Status>,
+    /// No resource outside an active exemption has a `fail_on` status.
+    pub passed: bool,
+    pub summary: Summary,
+    pub resources: Vec<CheckedResource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    /// Resources per status; every status is present, zero included.
+    pub statuses: BTreeMap<Status, usize>,
+    /// Resources whose status an active exemption covers.
+    pub exempted: usize,
+    /// Resources whose status fails the run.
+    pub failing_policy: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckedResource {
+    #[serde(flatten)]
+    pub check: ResourceCheck,
+    /// An active exemption covers this status: shown, but it does not fail the run.
+    #[serde(default)]
+    pub exempted: bool,
+}
+
+impl CheckReport {
+    /// Builds the report and decides whether the run passes.
+    pub fn new(
+        resources: Vec<CheckedResource>,
+        fail_on: &[Status],
+        shard: Option<String>,
+        generated_at: Timestamp,
+    ) -> CheckReport {
+        let mut statuses: BTreeMap<Status, usize> = Status::ALL.iter().map(|s| (*s, 0)).collect();
+        for r in &resources {
+            *statuses.entry(r.check.status).or_default() += 1;
+        }
+        let failing_policy = resources
+            .iter()
+            .filter(|r| !r.exempted && fail_on.contains(&r.check.status))
+            .count();
+        CheckReport {
+            version: REPORT_VERSION,
+            generated_at,
+            shard,
+            fail_on: fail_on.to_vec(),
+            passed: failing_policy == 0,
+            summary: Summary {
+                total: resources.len(),
+                statuses,
+                exempted: resources.iter().filter(|r| r.exempted).count(),
+                failing_policy,
+            },
+            resources,
+        }
+    }
+}
+
+pub fn render_json(report: &CheckReport) -> String {
+    let mut text = serde_json::to_string_pretty(report).expect("the report serialises");
+    text.push('\n');
+    text
+}
+
+/// A plain table, one row per resource, then the totals. Untrusted text
+/// (messages carry URLs and platform answers) has its control characters
+/// replaced so it cannot rewrite the terminal.
+pub fn render_human(report: &CheckReport) -> String {
+    let rows: Vec<[String; 4]> = report
+        .resources
+        .iter()
+        .map(|r| {
+            let c = &r.check;
+            [
+                clean(&c.id),
+                if r.exempted {
+                    format!("{} (exempt)", c.status)
+                } else {
+                    c.status.to_string()
+                },
+                c.last_updated
+                    .map(|at| at.to_zoned_datetime(TimeZone::UTC).date().to_string())
+                    .unwrap_or_else(|| "-".into()),
+                format!("{}: {}", clean(&c.reason), clean(&c.message)),
+            ]
+        })
+        .collect();
+    let header = ["ID", "STATUS", "UPDATED", "REASON"];
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .chain([header[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths = [width(0), width(1), width(2)];
+    let mut out = String::new();
+    let mut line = |cells: [&str; 4]| {
+        let _ = writeln!(
+            out,
+            "{:w0$}  {:w1$}  {:w2$}  {}",
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+    };
+    line(header);
+    for row in &rows {
+        line([&row[0], &row[1], &row[2], &row[3]]);
+    }
+    let counts: Vec<String> = report
+        .summary
+        .statuses
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n{} resources checked: {}{}.",
+        report.summary.total,
+        if counts.is_empty() {
+            "none".to_owned()
+        } else {
+            counts.join(", ")
+        },
+        if report.summary.exempted > 0 {
+            format!(" ({} exempted)", report.summary.exempted)
+        } else {
+            String::new()
+        }
+    );
+    let gate: Vec<&str> = report.fail_on.iter().map(|s| s.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "{}: {} resource(s) with a status in fail_on [{}].",
+        if report.passed { "PASSED" } else { "FAILED" },
+        report.summary.failing_policy,
+        gate.join(", ")
+    );
+    out
+}
+
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resource(id: &str, status: Status, exempted: bool) -> CheckedResource {
+        CheckedResource {
+            check: ResourceCheck {
+                id: id.into(),
+                status,
+                reason: "http-404".into(),
+                message: "https://example.org/x: the API answered 404\x1b[2J".into(),
+                http_status: Some(404),
+                final_url: None,
+                moved_to: None,
+                last_updated: Some("2025-02-03T04:05:06Z".parse().unwrap()),
+                last_updated_source: Some("github:pushedAt".into()),
+                checked_at: "2026-11-26T20:00:00Z".parse().unwrap(),
+                duration_ms: 12,
+                observations: Vec::new(),
+            },
+            exempted,
+        }
+    }
+
+    #[test]
+    fn exempted_resources_do_not_fail_the_run() {
+        let at = "2026-11-26T20:00:00Z".parse().unwrap();
+        let report = CheckReport::new(
+            vec![
+                resource("a", Status::Dead, true),
+                resource("b", Status::Ok, false),
+            ],
+            &[Status::Dead],
+            None,
+            at,
+        );
+        assert!(report.passed);
+        assert_eq!(report.summary.statuses[&Status::Dead], 1);
+        assert_eq!(report.summary.statuses[&Status::Stale], 0);
+        let failed = CheckReport::new(
+            vec![resource("a", Status::Dead, false)],
+            &[Status::Dead],
+            None,
+            at,
+        );
+        assert!(!failed.passed);
+        assert_eq!(failed.summary.failing_policy, 1);
+    }
+
+    #[test]
+    fn the_table_escapes_control_characters_and_sums_up() {
+        let at = "2026-11-26T20:00:00Z".parse().unwrap();
+        let report = CheckReport::new(
+            vec![
+                resource("covid-a", Status::Dead, false),
+                resource("b", Status::Ok, false),
+            ],
+            &[Status::Dead],
+            None,
+            at,
+        );
+        let text = render_human(&report);
+        assert_eq!(
+            text,
+            "ID       STATUS  UPDATED     REASON\n\
+             covid-a  dead    2025-02-03  http-404: https://example.org/x: the API answered 404\u{FFFD}[2J\n\
+             b        ok      2025-02-03  http-404: https://example.org/x: the API answered 404\u{FFFD}[2J\n\
+             \n2 resources checked: 1 ok, 1 dead.\n\
+             FAILED: 1 resource(s) with a status in fail_on [dead].\n"
+        );
+    }
+
+    #[test]
+    fn json_round_trips() {
+        let at = "2026-11-26T20:00:00Z".parse().unwrap();
+        let report = CheckReport::new(
+            vec![resource("a", Status::Dead, false)],
+            &[Status::Dead],
+            Some("1/2".into()),
+            at,
+        );
+        let text = render_json(&report);
+        let back: CheckReport = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, report);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["resources"][0]["id"], "a");
+        assert_eq!(value["summary"]["statuses"]["dead"], 1);
+    }
+}
