@@ -1,6 +1,18 @@
 //! Sharding: `check --shard K/N` takes a stable share of the catalog, split by
 //! the host each entry is probed through, so one host's requests all stay in
 //! one shard and per-host politeness holds across shards.
+//!
+//! The unit is the entry, not the URL: an entry's verdict is judged from all
+//! of its observations, so all of them must be made by one shard. An entry is
+//! keyed by its *probe host*: the first URL that is checked (the catalog lists
+//! the landing page or repository first), reduced to its platform for known
+//! platforms (every GitHub entry goes through api.github.com, so all of them
+//! share one shard, one token and one rate limit) and to the host name for
+//! plain websites. The entry's other URLs (a paper on arxiv.org, a DOI) are
+//! probed by the same shard, so a secondary host may be contacted by several
+//! shards at once: at most N times `[probe] per_host_concurrency` requests in
+//! flight to it. The split depends on nothing but the host and N, so every
+//! shard (and `catwatch merge`) computes the same assignment independently.
 
 use std::fmt;
 use std::str::FromStr;
@@ -61,14 +73,22 @@ pub fn probe_host(entry: &Entry) -> String {
 pub fn select(entries: Vec<Entry>, shard: Shard) -> Vec<Entry> {
     entries
         .into_iter()
-        .filter(|entry| shard_of(&probe_host(entry), shard.count) == shard.index)
+        .filter(|entry| assigned(entry, shard.count) == shard)
         .collect()
+}
+
+/// The shard of `count` that checks `entry`.
+pub fn assigned(entry: &Entry, count: u32) -> Shard {
+    Shard {
+        index: shard_of(&probe_host(entry), count),
+        count,
+    }
 }
 
 fn shard_of(host: &str, count: u32) -> u32 {
     let digest = Sha256::digest(host.as_bytes());
     let head = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
-    head % count + 1
+    head % count.max(1) + 1
 }
 
 #[cfg(test)]
