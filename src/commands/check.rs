@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::observation::{ResourceCheck, Validators};
 use crate::policy::classify;
 use crate::probe::Prober;
+use crate::probe::engine::Engine;
 use crate::probe::fetch::Fetch;
 use crate::report::check::{CheckReport, CheckedResource, render_human, render_json};
 use crate::shard::{self, Shard};
@@ -158,9 +159,8 @@ pub fn gather(
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let _ = (config, runtime, entries, known, show_progress);
-    // ENGINE: replaced by probe::engine::Engine once the engine branch is merged.
-    bail!("the HTTP engine is not merged into this branch yet")
+    let engine = Engine::new(&config.probe).context("setting up the HTTP engine")?;
+    Ok(runtime.block_on(gather_with(&engine, config, entries, known, show_progress)))
 }
 
 /// [`gather`] over any [`Fetch`], on the caller's runtime.

@@ -1,0 +1,61 @@
+//! Writers for the integration tests of `catwatch check`: a small catalog of
+//! schema-valid entries and the catwatch.toml tables that point every platform
+//! API at servers on loopback. TLS with real host names comes from
+//! `support/tls.rs` (a test CA and a TLS front for wiremock).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// One catalog entry as YAML, valid against the entry schema.
+pub fn entry_yaml(id: &str, urls: &[(&str, &str)], extra: &str) -> String {
+    let mut text =
+        format!("id: {id}\nname: Test {id}\ndescription: A test entry.\nkind: imaging\nurls:\n");
+    for (url, role) in urls {
+        text.push_str(&format!("  - url: {url}\n    role: {role}\n"));
+    }
+    text.push_str(
+        "modalities:\n  ct: U\n  xray: U\n  mrt: U\n  ultrasound: U\n  metadata: U\n  case_review: U\n\
+         access: open\nlicense:\n  status: unknown\nmaintenance: active\n\
+         provenance:\n  last_verified: 2026-11-26\n  verified_against: a test fixture\n  live_checked: false\n  \
+         claims:\n    - about: existence\n      source: a test fixture\n      confidence: high\n",
+    );
+    text.push_str(extra);
+    text
+}
+
+/// Writes `entries` (id, YAML) into `dir/catalog/<id>.yaml`.
+pub fn write_catalog(dir: &Path, entries: &[(&str, String)]) -> PathBuf {
+    let catalog = dir.join("catalog");
+    std::fs::create_dir_all(&catalog).unwrap();
+    for (id, yaml) in entries {
+        std::fs::write(catalog.join(format!("{id}.yaml")), yaml).unwrap();
+    }
+    catalog
+}
+
+/// `[endpoints]` with every platform API pointed at `base` (plain http mocks).
+pub fn endpoints_at(base: &str) -> String {
+    let base = base.trim_end_matches('/');
+    format!(
+        "[endpoints]\n\
+         github_api = \"{base}/github\"\n\
+         gitlab_api = \"{base}/gitlab/api/v4\"\n\
+         kaggle_api = \"{base}/kaggle/api/v1\"\n\
+         zenodo_api = \"{base}/zenodo/api\"\n\
+         figshare_api = \"{base}/figshare/v2\"\n\
+         huggingface_api = \"{base}/hf/api\"\n\
+         osf_api = \"{base}/osf/v2\"\n\
+         dataverse_api = \"{base}/dataverse/api\"\n\
+         datacite_api = \"{base}/datacite\"\n"
+    )
+}
+
+/// The `[probe]` table tests use: loopback allowed, short timeouts, no
+/// politeness delay, one quick retry.
+pub fn probe_settings(extra: &str) -> String {
+    format!(
+        "[probe]\nallow = [\"127.0.0.0/8\"]\ntimeout_secs = 5\nconnect_timeout_secs = 2\n\
+         per_host_interval_ms = 0\nretries = 0\nbackoff_base_ms = 10\nrun_budget_secs = 60\n{extra}"
+    )
+}
