@@ -42,7 +42,7 @@ fn subcommands() -> Vec<String> {
 
 fn require_tool(name: &str) {
     let found = StdCommand::new("sh")
-        .args(["-c", &format!("command -v {name}")])
+        .args(["-c", &format!("command -v {name} >/dev/null")])
         .status()
         .is_ok_and(|s| s.success());
     assert!(found, "{name} is missing: run scripts/setup.sh");

@@ -146,7 +146,13 @@ async fn four_shards_merged_equal_one_run() {
     let fixture = Fixture::start().await;
 
     let single = fixture.run(&[
-        "check", "--format", "json", "--output", "single.json", "--no-state", "--quiet",
+        "check",
+        "--format",
+        "json",
+        "--output",
+        "single.json",
+        "--no-state",
+        "--quiet",
     ]);
     let single_code = single.status.code();
     assert!(matches!(single_code, Some(0 | 1)), "{}", stderr(&single));
@@ -183,7 +189,10 @@ async fn four_shards_merged_equal_one_run() {
     let merged = fixture.run(&merge_args);
     assert_eq!(merged.status.code(), single_code, "{}", stderr(&merged));
     let merged_json = json(&fixture.path("merged.json"));
-    assert_eq!(without_times(merged_json.clone()), without_times(single_json.clone()));
+    assert_eq!(
+        without_times(merged_json.clone()),
+        without_times(single_json.clone())
+    );
     assert!(merged_json.get("shard").is_none());
 
     // The fixture's answers are all there, so the comparison is not vacuous.
@@ -194,11 +203,13 @@ async fn four_shards_merged_equal_one_run() {
     assert_eq!(statuses["failing"], 2, "{statuses}");
 
     // The human table has no times in it: the same, byte for byte.
-    let merged_table = fixture.run(&[
-        &["merge", "--no-state", "--format", "human"][..],
-        &shard_files.iter().map(String::as_str).collect::<Vec<_>>(),
-    ]
-    .concat());
+    let merged_table = fixture.run(
+        &[
+            &["merge", "--no-state", "--format", "human"][..],
+            &shard_files.iter().map(String::as_str).collect::<Vec<_>>(),
+        ]
+        .concat(),
+    );
     let single_table = fixture.run(&["check", "--no-state", "--quiet"]);
     assert_eq!(
         String::from_utf8_lossy(&merged_table.stdout),
@@ -256,7 +267,13 @@ async fn merge_refuses_a_missing_or_repeated_shard() {
     );
 
     let full = fixture.run(&[
-        "check", "--format", "json", "--output", "single.json", "--no-state", "--quiet",
+        "check",
+        "--format",
+        "json",
+        "--output",
+        "single.json",
+        "--no-state",
+        "--quiet",
     ]);
     assert!(matches!(full.status.code(), Some(0 | 1)));
     let unsharded = fixture.run(&["merge", "--no-state", "single.json"]);
