@@ -103,6 +103,76 @@ mod tests {
         }
     }
 
+    fn entry(id: &str, urls: &[(&str, bool)]) -> Entry {
+        let urls: Vec<String> = urls
+            .iter()
+            .map(|(url, check)| format!(r#"{{"url":"{url}","role":"landing","check":{check}}}"#))
+            .collect();
+        let json = format!(
+            r#"{{"id":"{id}","name":"n","description":"d","kind":"imaging","urls":[{}],
+            "modalities":{{"ct":"Y","xray":"N","mrt":"N","ultrasound":"N","metadata":"U","case_review":"N"}},
+            "access":"open","license":{{"status":"unknown"}},"maintenance":"unknown",
+            "provenance":{{"last_verified":"2026-11-26","verified_against":"t","live_checked":false,"claims":[]}}}}"#,
+            urls.join(",")
+        );
+        serde_json::from_str(&json).unwrap()
+    }
+
+    #[test]
+    fn the_probe_host_is_the_platform_or_the_first_checked_host() {
+        let github = entry(
+            "a",
+            &[
+                ("https://github.com/ieee8023/covid-chestxray-dataset", true),
+                ("https://arxiv.org/abs/2003.11597", true),
+            ],
+        );
+        let other_repo = entry("b", &[("https://github.com/UCSD-AI4H/COVID-CT", true)]);
+        assert_eq!(probe_host(&github), probe_host(&other_repo));
+        let skipped = entry(
+            "c",
+            &[
+                ("https://Example.ORG/unchecked", false),
+                ("https://www.eurorad.org/x", true),
+            ],
+        );
+        assert_eq!(probe_host(&skipped), "www.eurorad.org");
+        assert_eq!(probe_host(&entry("d", &[])), "");
+    }
+
+    #[test]
+    fn the_shards_partition_the_catalog_in_order() {
+        let catalog: Vec<Entry> = (0..60)
+            .map(|i| {
+                entry(
+                    &format!("e{i:02}"),
+                    &[(&format!("https://h{i}.example/"), true)],
+                )
+            })
+            .collect();
+        for count in [1, 2, 3, 4, 7] {
+            let mut seen: Vec<String> = Vec::new();
+            for index in 1..=count {
+                let part = select(catalog.clone(), Shard { index, count });
+                let ids: Vec<String> = part.iter().map(|e| e.id.clone()).collect();
+                let mut sorted = ids.clone();
+                sorted.sort();
+                assert_eq!(ids, sorted, "catalog order kept");
+                for e in &part {
+                    assert_eq!(assigned(e, count), Shard { index, count });
+                }
+                seen.extend(ids);
+            }
+            seen.sort();
+            let all: Vec<String> = catalog.iter().map(|e| e.id.clone()).collect();
+            assert_eq!(seen, all, "every entry in exactly one of {count} shards");
+        }
+        // 60 hosts over 4 shards: none is empty.
+        for index in 1..=4 {
+            assert!(!select(catalog.clone(), Shard { index, count: 4 }).is_empty());
+        }
+    }
+
     #[test]
     fn every_host_lands_in_exactly_one_shard() {
         for host in ["github", "zenodo", "coronacases.org", "www.eurorad.org", ""] {

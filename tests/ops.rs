@@ -12,10 +12,17 @@ use clap::{CommandFactory, Parser};
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_catwatch");
+/// The binary under test. CATWATCH_TEST_BIN overrides it, for machines where
+/// several checkouts share one target directory and overwrite each other's
+/// `target/debug/catwatch`.
+fn bin() -> std::path::PathBuf {
+    std::env::var_os("CATWATCH_TEST_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_BIN_EXE_catwatch")))
+}
 
 fn catwatch() -> Command {
-    Command::new(BIN)
+    Command::new(bin())
 }
 
 fn repo(path: &str) -> PathBuf {
@@ -101,7 +108,7 @@ fn completions_survive_a_reader_that_went_away() {
     // Regression: `catwatch completions fish | head -3` panicked on EPIPE.
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    let output = StdCommand::new(BIN)
+    let output = StdCommand::new(bin())
         .args(["completions", "fish"])
         .stdout(writer)
         .stderr(Stdio::piped())
@@ -377,7 +384,7 @@ fn the_indexed_job_turns_its_index_into_a_shard_and_leaves_a_report() {
     std::fs::create_dir_all(root.join("shards")).unwrap();
     std::fs::create_dir_all(root.join("catalog")).unwrap();
     std::fs::create_dir_all(root.join("bin")).unwrap();
-    std::os::unix::fs::symlink(BIN, root.join("bin/catwatch")).unwrap();
+    std::os::unix::fs::symlink(bin(), root.join("bin/catwatch")).unwrap();
     // An empty catalog: the real binary runs the real command line, with
     // nothing to probe.
     std::fs::write(root.join("catwatch.toml"), "catalog = \"catalog\"\n").unwrap();

@@ -14,7 +14,14 @@ use serde_json::Value;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const BIN: &str = env!("CARGO_BIN_EXE_catwatch");
+/// The binary under test. CATWATCH_TEST_BIN overrides it, for machines where
+/// several checkouts share one target directory and overwrite each other's
+/// `target/debug/catwatch`.
+fn bin() -> std::path::PathBuf {
+    std::env::var_os("CATWATCH_TEST_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_BIN_EXE_catwatch")))
+}
 const SHARDS: u32 = 4;
 
 /// What each fixture URL answers, by path.
@@ -93,7 +100,7 @@ impl Fixture {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
+        Command::new(bin())
             .current_dir(self.dir.path())
             .arg("--config")
             .arg(self.path("catwatch.toml"))
