@@ -115,6 +115,7 @@ impl Config {
             policy: file.policy,
             state: StateSettings {
                 path: base_dir.join(&file.state.path),
+                ..file.state
             },
             email: file.email,
             github_issues: file.github_issues,

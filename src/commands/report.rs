@@ -1,7 +1,76 @@
-use crate::Outcome;
-use crate::cli::ReportArgs;
-use crate::config::Config;
+//! `catwatch report`: render the state as Markdown, HTML, JSON or badges,
+//! without probing and without changing the state.
 
-pub fn run(_config: &Config, _args: ReportArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`catwatch report` is not built yet")
+use anyhow::Context;
+
+use crate::Outcome;
+use crate::catalog;
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::config::Config;
+use crate::report::model::StatusReport;
+use crate::state::{self, State, store};
+
+pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<Outcome> {
+    let now = super::monitor::run_clock()?;
+    let entries = catalog::load_entries(&config.catalog_dir)?;
+    let state = read_state(&config.state.path)?;
+    let report = state::to_report(&state, &entries, now);
+    match render(args.format, &report)? {
+        Rendered::One(text) => match &args.output {
+            Some(path) => write(path, &text)?,
+            None => print!("{text}"),
+        },
+        Rendered::Many(files) => {
+            let dir = args.output.as_ref().context(
+                "--format badges writes one file per resource: name a directory with --output DIR",
+            )?;
+            fs_err::create_dir_all(dir)?;
+            for (name, text) in files {
+                write(&dir.join(name), &text)?;
+            }
+        }
+    }
+    Ok(Outcome::Clean)
+}
+
+/// The state as it is; a missing file is an empty state, an unusable one an
+/// error (only `monitor` and `check`, which hold the lock, may quarantine it).
+fn read_state(path: &std::path::Path) -> anyhow::Result<State> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => store::parse(&text).map_err(|why| {
+            anyhow::anyhow!(
+                "the state file {} is unusable ({why}); the next `catwatch monitor` moves it aside and starts afresh",
+                path.display()
+            )
+        }),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
+        Err(err) => Err(anyhow::anyhow!(
+            "cannot read the state file {}: {err}",
+            path.display()
+        )),
+    }
+}
+
+enum Rendered {
+    One(String),
+    /// (file name, content) pairs.
+    #[allow(dead_code, reason = "the badges renderer comes from the output branch")]
+    Many(Vec<(String, String)>),
+}
+
+fn render(format: ReportFormat, report: &StatusReport) -> anyhow::Result<Rendered> {
+    Ok(match format {
+        ReportFormat::Json => Rendered::One(serde_json::to_string_pretty(report)? + "\n"),
+        ReportFormat::Markdown | ReportFormat::Html | ReportFormat::Badges => {
+            anyhow::bail!("this build has no renderer for this format yet")
+        }
+    })
+}
+
+fn write(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs_err::create_dir_all(dir)?;
+    }
+    fs_err::write(path, text)?;
+    Ok(())
 }

@@ -90,3 +90,6 @@ pub enum DeliveryError {
     #[error("permanent delivery failure: {0}")]
     Permanent(String),
 }
+
+pub mod compose;
+pub mod email;

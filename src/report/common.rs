@@ -1,0 +1,119 @@
+//! Small facts every renderer shows the same way: which statuses need
+//! attention, how old a date is, how a timestamp reads.
+
+use jiff::Timestamp;
+
+use crate::observation::Status;
+use crate::report::model::{ResourceStatus, StatusReport};
+
+/// Statuses a maintainer should act on, worst first.
+pub const ATTENTION: [Status; 5] = [
+    Status::Dead,
+    Status::Failing,
+    Status::Moved,
+    Status::Archived,
+    Status::Stale,
+];
+
+/// Whether a resource belongs in the "needs attention" list.
+pub fn needs_attention(resource: &ResourceStatus) -> bool {
+    resource.flapping || resource.status.is_some_and(|s| ATTENTION.contains(&s))
+}
+
+/// The resources needing attention, worst status first, then by id.
+pub fn attention_list(report: &StatusReport) -> Vec<&ResourceStatus> {
+    let rank = |r: &ResourceStatus| {
+        r.status
+            .and_then(|s| ATTENTION.iter().position(|a| *a == s))
+            .unwrap_or(ATTENTION.len())
+    };
+    let mut list: Vec<&ResourceStatus> = report
+        .resources
+        .iter()
+        .filter(|r| needs_attention(r))
+        .collect();
+    list.sort_by(|a, b| (rank(a), &a.id).cmp(&(rank(b), &b.id)));
+    list
+}
+
+/// How many resources have each status (in `Status::ALL` order), and how many
+/// were never checked. Statuses with no resource are left out.
+pub fn counts(report: &StatusReport) -> (Vec<(Status, usize)>, usize) {
+    let by_status = Status::ALL
+        .iter()
+        .map(|s| {
+            let n = report
+                .resources
+                .iter()
+                .filter(|r| r.status == Some(*s))
+                .count();
+            (*s, n)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let unchecked = report
+        .resources
+        .iter()
+        .filter(|r| r.status.is_none())
+        .count();
+    (by_status, unchecked)
+}
+
+/// "2026-11-26 21:00 UTC".
+pub fn minute(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// "2026-11-26".
+pub fn day(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d").to_string()
+}
+
+/// A short age: "today", "3 days", "5 months", "2.4 years".
+pub fn age(then: Timestamp, now: Timestamp) -> String {
+    let secs = now.as_second() - then.as_second();
+    if secs < 0 {
+        return "in the future".to_owned();
+    }
+    let days = secs / 86_400;
+    match days {
+        0 => "today".to_owned(),
+        1 => "1 day".to_owned(),
+        2..=60 => format!("{days} days"),
+        61..=729 => format!("{} months", days / 30),
+        _ => format!("{:.1} years", days as f64 / 365.25),
+    }
+}
+
+/// Ids are `[a-z0-9-]{1,64}` by the schema; checked again before an id
+/// becomes a file name or an anchor.
+pub fn is_safe_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_like_a_person_would_say_them() {
+        let now: Timestamp = "2026-11-26T21:00:00Z".parse().unwrap();
+        let ago = |days: i64| Timestamp::from_second(now.as_second() - days * 86_400).unwrap();
+        assert_eq!(age(ago(0), now), "today");
+        assert_eq!(age(ago(1), now), "1 day");
+        assert_eq!(age(ago(45), now), "45 days");
+        assert_eq!(age(ago(200), now), "6 months");
+        assert_eq!(age(ago(1000), now), "2.7 years");
+    }
+
+    #[test]
+    fn unsafe_ids_are_caught() {
+        assert!(is_safe_id("covid-chestxray-dataset"));
+        for bad in ["", "../x", "/etc", "a\0b", "A", &"a".repeat(65)] {
+            assert!(!is_safe_id(bad), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! What was seen across runs: one JSON file, versioned, written atomically and
+//! locked against a concurrent run.
+//!
+//! [`model`] holds the types (pure), [`store`] the file I/O (lock, load with
+//! quarantine, atomic save). The judging of transitions lives in
+//! `policy::alerting`; this module only remembers.
+
+pub mod model;
+pub mod outbox;
+pub mod store;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use crate::catalog::Entry;
+use crate::catalog::entry::UrlRole;
+use crate::observation::{ResourceCheck, Validators};
+use crate::report::model::{ResourceStatus, StatusReport};
+
+pub use model::{ResourceState, RunKind, RunRecord, State};
+pub use store::{Loaded, Locked};
+
+/// `[state]` in catwatch.toml.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateSettings {
+    pub path: PathBuf,
+    /// Monitor runs remembered per resource (the history on the status page).
+    pub history_len: usize,
+    /// How long a run waits for a concurrent run to release the state before
+    /// giving up (cleanly, exit 0).
+    pub lock_wait_secs: u64,
+}
+
+impl Default for StateSettings {
+    fn default() -> StateSettings {
+        StateSettings {
+            path: PathBuf::from("state/catwatch-state.json"),
+            history_len: 30,
+            lock_wait_secs: 10,
+        }
+    }
+}
+
+impl StateSettings {
+    pub fn lock_wait(&self) -> Duration {
+        Duration::from_secs(self.lock_wait_secs)
+    }
+}
+
+/// Validators (ETag, Last-Modified) remembered from earlier runs, by URL, for
+/// conditional requests. Empty when there is no state yet, or when the state
+/// cannot be read (the next recording run quarantines it).
+pub fn load_validators(settings: &StateSettings) -> anyhow::Result<HashMap<String, Validators>> {
+    let text = match std::fs::read_to_string(&settings.path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(err) => {
+            return Err(anyhow::anyhow!(
+                "cannot read the state file {}: {err}",
+                settings.path.display()
+            ));
+        }
+    };
+    match store::parse(&text) {
+        Ok(state) => Ok(state.validators()),
+        Err(why) => {
+            tracing::warn!(
+                "state file {} is unusable ({why}); probing without validators",
+                settings.path.display()
+            );
+            Ok(HashMap::new())
+        }
+    }
+}
+
+/// Records one run of `catwatch check` into the state file: what each probe
+/// saw, validators and dates. It never alerts and never moves the hysteresis
+/// counters (only `monitor` runs do), and it retires nothing, since a check
+/// may cover only part of the catalog.
+pub fn record_checks(
+    settings: &StateSettings,
+    _entries: &[Entry],
+    results: &[ResourceCheck],
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let outcome = store::with_lock(&settings.path, settings.lock_wait(), || {
+        let mut state = load_reporting(settings, now)?.into_state();
+        for check in results {
+            state.retired.remove(&check.id);
+            state
+                .resources
+                .entry(check.id.clone())
+                .or_default()
+                .observe(check, now);
+        }
+        state.push_run(RunRecord {
+            kind: RunKind::Check,
+            started: now,
+            ended: elapsed_since(now, started),
+            checked: results.len(),
+            counts: count_statuses(results),
+            degraded: false,
+            observe_only: false,
+            alerts: 0,
+        });
+        store::save(&settings.path, &state)?;
+        Ok(())
+    })?;
+    if let Locked::Busy { lock } = outcome {
+        eprintln!(
+            "catwatch: warning: another catwatch run holds {}; these results were not recorded in the state",
+            lock.display()
+        );
+    }
+    Ok(())
+}
+
+/// Loads the state and says on stderr when it had to be quarantined.
+pub fn load_reporting(settings: &StateSettings, now: Timestamp) -> anyhow::Result<Loaded> {
+    let loaded = store::load(&settings.path, now)?;
+    if let Loaded::Quarantined { moved_to, why, .. } = &loaded {
+        eprintln!(
+            "catwatch: error: the state file {} is unusable ({why}); it was moved to {} and a fresh state begins. This run only observes: it sends no alerts.",
+            settings.path.display(),
+            moved_to.display()
+        );
+    }
+    Ok(loaded)
+}
+
+/// `now` plus the wall-clock time since `started` (so a run overridden by
+/// CATWATCH_NOW still records a plausible end).
+pub fn elapsed_since(now: Timestamp, started: std::time::Instant) -> Timestamp {
+    let elapsed = jiff::SignedDuration::try_from(started.elapsed()).unwrap_or_default();
+    now.checked_add(elapsed).unwrap_or(now)
+}
+
+pub fn count_statuses(
+    results: &[ResourceCheck],
+) -> std::collections::BTreeMap<crate::observation::Status, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for check in results {
+        *counts.entry(check.status).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// The report model for the renderers: every catalog entry, in catalog order,
+/// with what the state remembers of it.
+pub fn to_report(state: &State, entries: &[Entry], now: Timestamp) -> StatusReport {
+    let resources = entries
+        .iter()
+        .map(|entry| {
+            let remembered = state.resources.get(&entry.id);
+            let observed = remembered.and_then(|r| r.observed.as_ref());
+            let url = entry
+                .urls
+                .iter()
+                .find(|u| u.role == UrlRole::Landing)
+                .or_else(|| entry.urls.first())
+                .map(|u| u.url.to_string())
+                .unwrap_or_default();
+            ResourceStatus {
+                id: entry.id.clone(),
+                name: entry.name.clone(),
+                kind: entry.kind,
+                url,
+                modalities: entry.modalities,
+                access: entry.access,
+                maintenance: entry.maintenance,
+                survey_reference: entry.provenance.survey_reference,
+                status: remembered
+                    .and_then(|r| r.status)
+                    .or(observed.map(|o| o.status)),
+                since: remembered.and_then(|r| r.since),
+                reason: observed.map(|o| o.reason.clone()),
+                message: observed.map(|o| o.message.clone()),
+                moved_to: observed.and_then(|o| o.moved_to.clone()),
+                last_updated: remembered.and_then(|r| r.last_updated.clone()),
+                last_checked: observed.map(|o| o.at),
+                flapping: remembered.is_some_and(|r| r.flapping),
+                history: remembered.map(|r| r.history.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    StatusReport {
+        generated_at: now,
+        last_successful_run: state.last_successful_run,
+        monitor_degraded: state.monitor.degraded_since.is_some(),
+        resources,
+    }
+}

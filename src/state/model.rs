@@ -1,0 +1,370 @@
+//! The state file's content as types: what the monitor remembers between runs.
+//!
+//! Pure data plus the small pure updates every writer shares (recording what a
+//! probe saw, bounding the history). Judging what those observations mean
+//! across runs is `policy::alerting`'s job, never this module's.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::observation::{Dated, ResourceCheck, Signal, Status, Validators};
+use crate::policy::{Alert, AlertKind};
+use crate::report::model::HistoryPoint;
+
+/// The only state format this build reads and writes.
+pub const STATE_VERSION: u32 = 1;
+
+/// How many run records the state keeps (newest last).
+pub const RUNS_KEPT: usize = 30;
+
+/// How many delivery records the state keeps, for de-duplication and audit.
+pub const DELIVERIES_KEPT: usize = 500;
+
+/// The whole state file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub version: u32,
+    /// The heartbeat: when the last monitor run completed.
+    #[serde(default)]
+    pub last_successful_run: Option<Timestamp>,
+    #[serde(default)]
+    pub monitor: MonitorHealth,
+    /// Newest last, at most [`RUNS_KEPT`].
+    #[serde(default)]
+    pub runs: Vec<RunRecord>,
+    /// By entry id.
+    #[serde(default)]
+    pub resources: BTreeMap<String, ResourceState>,
+    /// Entries that left the catalog, by id.
+    #[serde(default)]
+    pub retired: BTreeMap<String, Retired>,
+    /// Alerts decided but not yet delivered on every channel.
+    #[serde(default)]
+    pub outbox: Vec<OutboxItem>,
+    /// What was delivered (or given up on), newest last, at most [`DELIVERIES_KEPT`].
+    #[serde(default)]
+    pub deliveries: Vec<DeliveryRecord>,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State {
+            version: STATE_VERSION,
+            last_successful_run: None,
+            monitor: MonitorHealth::default(),
+            runs: Vec::new(),
+            resources: BTreeMap::new(),
+            retired: BTreeMap::new(),
+            outbox: Vec::new(),
+            deliveries: Vec::new(),
+        }
+    }
+}
+
+/// The monitor's view of itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitorHealth {
+    /// Since when the monitor judges its own network broken; None when healthy.
+    #[serde(default)]
+    pub degraded_since: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunKind {
+    Check,
+    Monitor,
+}
+
+/// One run of `check` or `monitor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub kind: RunKind,
+    pub started: Timestamp,
+    pub ended: Timestamp,
+    /// Resources checked in this run.
+    pub checked: usize,
+    /// How many resources had each observed status.
+    pub counts: BTreeMap<Status, usize>,
+    /// Too many probes failed: counters were frozen.
+    #[serde(default)]
+    pub degraded: bool,
+    /// The state was quarantined at the start: this run only observed.
+    #[serde(default)]
+    pub observe_only: bool,
+    /// Alerts this run decided.
+    #[serde(default)]
+    pub alerts: usize,
+}
+
+/// What this run's probe saw for one resource, before any policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observed {
+    pub status: Status,
+    pub reason: String,
+    pub message: String,
+    pub at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
+    /// The first URL whose probe did not find the resource alive, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_url: Option<String>,
+}
+
+/// An alert-worthy condition a resource is in. The alert policy compares the
+/// current condition with the one last notified; it never alerts twice for one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Condition {
+    Dead,
+    Stale,
+    Moved { to: String },
+    Archived,
+    Flapping,
+}
+
+impl Condition {
+    /// The status an exemption must name to silence this condition.
+    pub fn status(&self) -> Status {
+        match self {
+            Condition::Dead => Status::Dead,
+            Condition::Stale => Status::Stale,
+            Condition::Moved { .. } => Status::Moved,
+            Condition::Archived => Status::Archived,
+            Condition::Flapping => Status::Failing,
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Condition::Dead => "dead",
+            Condition::Stale => "stale",
+            Condition::Moved { .. } => "moved",
+            Condition::Archived => "archived",
+            Condition::Flapping => "flapping",
+        }
+    }
+
+    pub fn alert_kind(&self) -> AlertKind {
+        match self {
+            Condition::Dead => AlertKind::Dead,
+            Condition::Stale => AlertKind::Stale,
+            Condition::Moved { to } => AlertKind::Moved { to: to.clone() },
+            Condition::Archived => AlertKind::Archived,
+            Condition::Flapping => AlertKind::Flapping,
+        }
+    }
+}
+
+/// What was last notified about one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notified {
+    pub condition: Condition,
+    /// The key of the alert that announced it.
+    pub key: String,
+    /// When it was first announced (or, for `baseline`, first recorded).
+    pub at: Timestamp,
+    /// When it was last announced or reminded of.
+    pub last_sent: Timestamp,
+    /// Recorded by an observe-only run without announcing anything: a later
+    /// recovery is not announced either.
+    #[serde(default)]
+    pub baseline: bool,
+}
+
+/// Everything the state remembers about one resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceState {
+    /// The status after hysteresis (what reports show); None until a monitor run judged it.
+    #[serde(default)]
+    pub status: Option<Status>,
+    #[serde(default)]
+    pub since: Option<Timestamp>,
+    #[serde(default)]
+    pub consecutive_failures: u32,
+    #[serde(default)]
+    pub consecutive_successes: u32,
+    /// The last probe (from `check` or `monitor`).
+    #[serde(default)]
+    pub observed: Option<Observed>,
+    #[serde(default)]
+    pub last_success: Option<Timestamp>,
+    /// The upstream last-updated date and where it came from.
+    #[serde(default)]
+    pub last_updated: Option<Dated>,
+    /// ETag / Last-Modified by URL, for conditional requests.
+    #[serde(default)]
+    pub validators: BTreeMap<String, Validators>,
+    /// Page fingerprints (SHA-256 of the normalised page) by URL.
+    #[serde(default)]
+    pub fingerprints: BTreeMap<String, String>,
+    /// Observed status per monitor run, newest last, bounded by `[state] history_len`.
+    #[serde(default)]
+    pub history: Vec<HistoryPoint>,
+    #[serde(default)]
+    pub flapping: bool,
+    /// The alert-worthy condition the resource is in now, and since when.
+    #[serde(default)]
+    pub condition: Option<Condition>,
+    #[serde(default)]
+    pub condition_since: Option<Timestamp>,
+    #[serde(default)]
+    pub notified: Option<Notified>,
+}
+
+/// Whether an observed status means the resource answered, failed, or says nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Up,
+    Down,
+    Unknown,
+}
+
+impl Health {
+    pub fn of(status: Status) -> Health {
+        match status {
+            Status::Ok | Status::Stale | Status::Moved | Status::Archived | Status::Blocked => {
+                Health::Up
+            }
+            Status::Failing | Status::Dead => Health::Down,
+            Status::Unknown => Health::Unknown,
+        }
+    }
+}
+
+impl ResourceState {
+    /// Records what a probe saw: the observation, validators, fingerprints and
+    /// dates. Touches neither the counters nor the judged status.
+    pub fn observe(&mut self, check: &ResourceCheck, now: Timestamp) {
+        let failing_url = check
+            .observations
+            .iter()
+            .find(|o| !matches!(o.signal, Signal::Alive | Signal::NotModified))
+            .map(|o| o.url.clone());
+        self.observed = Some(Observed {
+            status: check.status,
+            reason: check.reason.clone(),
+            message: check.message.clone(),
+            at: now,
+            http_status: check.http_status,
+            moved_to: check.moved_to.clone(),
+            failing_url,
+        });
+        if Health::of(check.status) == Health::Up {
+            self.last_success = Some(now);
+        }
+        if let Some(at) = check.last_updated {
+            self.last_updated = Some(Dated {
+                at,
+                source: check
+                    .last_updated_source
+                    .clone()
+                    .unwrap_or_else(|| "unknown".to_owned()),
+            });
+        }
+        for o in &check.observations {
+            if !o.validators.is_empty() {
+                self.validators.insert(o.url.clone(), o.validators.clone());
+            }
+            if let Some(fingerprint) = &o.fingerprint {
+                self.fingerprints.insert(o.url.clone(), fingerprint.clone());
+            }
+        }
+    }
+
+    /// Appends a history point, keeping the newest `keep`.
+    pub fn push_history(&mut self, point: HistoryPoint, keep: usize) {
+        self.history.push(point);
+        let excess = self.history.len().saturating_sub(keep.max(1));
+        self.history.drain(..excess);
+    }
+}
+
+/// An entry that left the catalog, kept so that its disappearance is visible.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retired {
+    pub retired_at: Timestamp,
+    pub last_status: Option<Status>,
+    pub last_success: Option<Timestamp>,
+}
+
+/// Where alerts go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    GithubIssues,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::GithubIssues => "github_issues",
+        }
+    }
+}
+
+/// An alert waiting for delivery on the channels still listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub alert: Alert,
+    pub pending: Vec<Channel>,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryOutcome {
+    Delivered,
+    /// The channel refused it permanently; it will not be retried.
+    Failed,
+}
+
+/// One alert's fate on one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRecord {
+    pub key: String,
+    pub channel: Channel,
+    pub outcome: DeliveryOutcome,
+    pub at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl State {
+    /// Whether `key` already reached `channel` (or was given up on there).
+    pub fn was_handled(&self, key: &str, channel: Channel) -> bool {
+        self.deliveries
+            .iter()
+            .any(|d| d.key == key && d.channel == channel)
+    }
+
+    pub fn push_run(&mut self, run: RunRecord) {
+        self.runs.push(run);
+        let excess = self.runs.len().saturating_sub(RUNS_KEPT);
+        self.runs.drain(..excess);
+    }
+
+    pub fn push_delivery(&mut self, record: DeliveryRecord) {
+        self.deliveries.push(record);
+        let excess = self.deliveries.len().saturating_sub(DELIVERIES_KEPT);
+        self.deliveries.drain(..excess);
+    }
+
+    /// Validators of every resource, by URL.
+    pub fn validators(&self) -> std::collections::HashMap<String, Validators> {
+        self.resources
+            .values()
+            .flat_map(|r| r.validators.iter())
+            .map(|(url, v)| (url.clone(), v.clone()))
+            .collect()
+    }
+}

@@ -1,0 +1,275 @@
+//! The state file on disk: an exclusive lock on a sibling lock file, loading
+//! with quarantine of anything unreadable, and atomic saves (temporary file in
+//! the same directory, fsync, rename, fsync of the directory). This module must
+//! never overwrite a state it could not read.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+
+use super::model::{STATE_VERSION, State};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StoreError + 'a {
+    move |source| StoreError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The lock file next to the state: `<state>.lock`.
+pub fn lock_path(state: &Path) -> PathBuf {
+    let mut name = state.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    state.with_file_name(name)
+}
+
+/// What [`with_lock`] did.
+#[derive(Debug)]
+pub enum Locked<T> {
+    Ran(T),
+    /// Another run held the lock for the whole wait.
+    Busy {
+        lock: PathBuf,
+    },
+}
+
+/// Runs `work` while holding the exclusive lock on the state's lock file.
+/// Waits up to `wait` for a concurrent run to finish; if it does not, `work`
+/// is not run. The lock is released when the process exits, even on SIGKILL.
+pub fn with_lock<T>(
+    state: &Path,
+    wait: Duration,
+    work: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<Locked<T>> {
+    let path = lock_path(state);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs_err::create_dir_all(dir)?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io("open the lock file", &path))?;
+    let mut lock = fd_lock::RwLock::new(file);
+    let deadline = Instant::now() + wait;
+    loop {
+        match lock.try_write() {
+            Ok(_guard) => return work().map(Locked::Ran),
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                if Instant::now() >= deadline {
+                    return Ok(Locked::Busy { lock: path });
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(err) => return Err(io("lock", &path)(err).into()),
+        }
+    }
+}
+
+/// What loading found.
+#[derive(Debug)]
+pub enum Loaded {
+    /// No state yet: a fresh one.
+    Fresh(State),
+    Existing(State),
+    /// The file could not be used; it was moved aside and a fresh state begins.
+    Quarantined {
+        state: State,
+        moved_to: PathBuf,
+        why: String,
+    },
+}
+
+impl Loaded {
+    pub fn into_state(self) -> State {
+        match self {
+            Loaded::Fresh(state) | Loaded::Existing(state) => state,
+            Loaded::Quarantined { state, .. } => state,
+        }
+    }
+}
+
+/// Why a state file cannot be used, or None when it can.
+pub fn parse(text: &str) -> Result<State, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not valid JSON ({e})"))?;
+    match value.get("version").and_then(serde_json::Value::as_u64) {
+        Some(v) if v == u64::from(STATE_VERSION) => {}
+        Some(v) => {
+            return Err(format!(
+                "state format version {v}, but this catwatch reads version {STATE_VERSION}"
+            ));
+        }
+        None => return Err("no \"version\" field".to_owned()),
+    }
+    serde_json::from_value(value).map_err(|e| format!("not a catwatch state ({e})"))
+}
+
+/// Loads the state, quarantining a corrupt or unknown-version file by renaming
+/// it to `<name>.corrupt-<timestamp>`. Only read errors are `Err`.
+pub fn load(path: &Path, now: Timestamp) -> Result<Loaded, StoreError> {
+    let text = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Loaded::Fresh(State::default()));
+        }
+        Err(err) => return Err(io("read the state file", path)(err)),
+    };
+    let why = match std::str::from_utf8(&text) {
+        Ok(text) => match parse(text) {
+            Ok(state) => return Ok(Loaded::Existing(state)),
+            Err(why) => why,
+        },
+        Err(_) => "not UTF-8 text".to_owned(),
+    };
+    let moved_to = quarantine(path, now)?;
+    Ok(Loaded::Quarantined {
+        state: State::default(),
+        moved_to,
+        why,
+    })
+}
+
+fn quarantine(path: &Path, now: Timestamp) -> Result<PathBuf, StoreError> {
+    let stamp = now.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut target = path.with_file_name(format!("{name}.corrupt-{stamp}"));
+    let mut n = 1;
+    while target.exists() {
+        target = path.with_file_name(format!("{name}.corrupt-{stamp}-{n}"));
+        n += 1;
+    }
+    std::fs::rename(path, &target).map_err(io("move aside the unreadable state", path))?;
+    Ok(target)
+}
+
+/// Writes the state atomically: a reader (or a crash) sees the old file or the
+/// new one, never a mix.
+pub fn save(path: &Path, state: &State) -> Result<(), StoreError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(io("create the state directory", &dir))?;
+    let mut json = serde_json::to_vec_pretty(state).expect("the state always serialises");
+    json.push(b'\n');
+    let mut temp = tempfile::Builder::new()
+        .prefix(".catwatch-state-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(io("create a temporary file in", &dir))?;
+    temp.write_all(&json)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(io("write", temp.path()))?;
+    temp.persist(path)
+        .map_err(|e| io("replace the state file", path)(e.error))?;
+    File::open(&dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io("sync the directory", &dir))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Timestamp {
+        "2026-11-26T03:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn a_missing_file_is_a_fresh_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let loaded = load(&dir.path().join("s.json"), now()).unwrap();
+        assert!(matches!(loaded, Loaded::Fresh(s) if s == State::default()));
+    }
+
+    #[test]
+    fn save_then_load_round_trips_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/s.json");
+        let state = State {
+            last_successful_run: Some(now()),
+            ..State::default()
+        };
+        save(&path, &state).unwrap();
+        let Loaded::Existing(back) = load(&path, now()).unwrap() else {
+            panic!("expected the saved state")
+        };
+        assert_eq!(back, state);
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, vec!["s.json".to_owned()]);
+    }
+
+    #[test]
+    fn truncated_state_is_moved_aside_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        std::fs::write(&path, "{\"version\": 1, \"resour").unwrap();
+        let Loaded::Quarantined { moved_to, why, .. } = load(&path, now()).unwrap() else {
+            panic!("expected quarantine")
+        };
+        assert!(!path.exists());
+        assert_eq!(moved_to, dir.path().join("s.json.corrupt-20261126T030000Z"));
+        assert_eq!(
+            std::fs::read_to_string(&moved_to).unwrap(),
+            "{\"version\": 1, \"resour"
+        );
+        assert!(why.contains("not valid JSON"), "{why}");
+    }
+
+    #[test]
+    fn unknown_version_is_quarantined_and_says_which() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        std::fs::write(&path, "{\"version\": 7}").unwrap();
+        std::fs::write(dir.path().join("s.json.corrupt-20261126T030000Z"), "older").unwrap();
+        let Loaded::Quarantined { moved_to, why, .. } = load(&path, now()).unwrap() else {
+            panic!("expected quarantine")
+        };
+        assert_eq!(
+            moved_to,
+            dir.path().join("s.json.corrupt-20261126T030000Z-1"),
+            "an earlier quarantined file is kept"
+        );
+        assert!(why.contains("version 7"), "{why}");
+    }
+
+    #[test]
+    fn a_second_holder_of_the_lock_is_turned_away() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let outer = with_lock(&path, Duration::ZERO, || {
+            // flock locks belong to the open file description, so a second
+            // open in the same process contends like another process would.
+            with_lock(&path, Duration::from_millis(150), || Ok(()))
+        })
+        .unwrap();
+        let Locked::Ran(Locked::Busy { lock }) = outer else {
+            panic!("expected the inner attempt to find the lock busy: {outer:?}")
+        };
+        assert_eq!(lock, dir.path().join("s.json.lock"));
+        assert!(matches!(
+            with_lock(&path, Duration::ZERO, || Ok(1)).unwrap(),
+            Locked::Ran(1)
+        ));
+    }
+}
