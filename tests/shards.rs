@@ -191,11 +191,11 @@ async fn four_shards_merged_equal_one_run() {
     assert!(per_shard.iter().all(|n| *n > 0), "{per_shard:?}");
     assert_eq!(per_shard.iter().sum::<u64>(), ENTRIES as u64);
 
-    let mut merge_args = vec!["merge", "--no-state", "--output", "merged.json"];
+    let mut merge_args = vec!["merge", "--no-state", "--output", "site/merged.json"];
     merge_args.extend(shard_files.iter().rev().map(String::as_str));
     let merged = fixture.run(&merge_args);
     assert_eq!(merged.status.code(), single_code, "{}", stderr(&merged));
-    let merged_json = json(&fixture.path("merged.json"));
+    let merged_json = json(&fixture.path("site/merged.json"));
     assert_eq!(
         without_times(merged_json.clone()),
         without_times(single_json.clone())
@@ -208,6 +208,23 @@ async fn four_shards_merged_equal_one_run() {
     assert_eq!(statuses["dead"], 4, "{statuses}");
     assert_eq!(statuses["moved"], 2, "{statuses}");
     assert_eq!(statuses["failing"], 2, "{statuses}");
+
+    // Without --no-state, the merged run is recorded like one check run.
+    let mut with_state = vec!["merge"];
+    with_state.extend(
+        merge_args
+            .iter()
+            .filter(|a| **a != "merge" && **a != "--no-state"),
+    );
+    let recorded = fixture.run(&with_state);
+    assert_eq!(recorded.status.code(), single_code, "{}", stderr(&recorded));
+    let state = json(&fixture.path("state/catwatch-state.json"));
+    let ids: Vec<&String> = state["resources"].as_object().unwrap().keys().collect();
+    let expected: Vec<String> = (1..=ENTRIES).map(|i| format!("dataset-{i:02}")).collect();
+    assert_eq!(ids, expected.iter().collect::<Vec<_>>());
+    let runs = state["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["checked"], ENTRIES);
 
     // The human table has no times in it: the same, byte for byte.
     let merged_table = fixture.run(

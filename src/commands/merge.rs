@@ -276,6 +276,7 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    fs_err::create_dir_all(dir)?;
     let mut file = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     file.write_all(text.as_bytes())
