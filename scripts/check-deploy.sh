@@ -106,6 +106,28 @@ else
   cat "$tmp/verify.txt" >&2
   fail "systemd-analyze verify complained about the units"
 fi
+# The hardening, as systemd scores it (0 = fully confined, 10 = not at all;
+# --threshold counts in tenths: 20 = level 2.0).
+security_score() {
+  # shellcheck disable=SC2016
+  as_root env BIN="$bin" unshare --mount sh -c '
+    mount -t tmpfs tmpfs /usr/local/bin &&
+    ln -s "$BIN" /usr/local/bin/catwatch &&
+    systemd-analyze security --offline=true --threshold=20 --no-pager "$1"' sh "$1"
+}
+if security_score "$PWD/deploy/systemd/catwatch.service" >"$tmp/security.txt" 2>&1; then
+  pass "systemd-analyze security: $(grep -o 'exposure level for catwatch.service: [0-9.]*' "$tmp/security.txt")"
+else
+  cat "$tmp/security.txt" >&2
+  fail "catwatch.service is exposed above level 2"
+fi
+if systemd-sysusers --dry-run "$PWD/deploy/systemd/catwatch.sysusers" >"$tmp/sysusers.txt" 2>&1 \
+  && ! grep -qi 'unknown\|ignoring\|failed' "$tmp/sysusers.txt"; then
+  pass "systemd-sysusers --dry-run: deploy/systemd/catwatch.sysusers"
+else
+  cat "$tmp/sysusers.txt" >&2
+  fail "systemd-sysusers rejected catwatch.sysusers"
+fi
 mkdir -p "$tmp/badunit"
 sed 's/^ProtectSystem=strict/ProtectSytem=strict/' deploy/systemd/catwatch.service >"$tmp/badunit/catwatch.service"
 verify_units "$tmp/badunit/catwatch.service" >"$tmp/verify-bad.txt" 2>&1 || true
