@@ -516,3 +516,69 @@ fn the_state_branch_round_trips_between_runs() {
     assert!(!lost.status.success());
     assert!(String::from_utf8_lossy(&lost.stderr).contains("cannot reach"));
 }
+
+// --- cron --------------------------------------------------------------------
+
+#[test]
+fn the_crontab_line_runs_once_and_flock_skips_an_overlapping_run() {
+    require_tool("flock");
+    let crontab = read("deploy/cron/crontab");
+    let line = crontab
+        .lines()
+        .find(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap();
+    let fields: Vec<&str> = line.splitn(6, ' ').collect();
+    assert_eq!(&fields[..5], ["17", "3", "*", "*", "*"]);
+    assert!(crontab.contains("\nCATWATCH_CONFIG=/etc/catwatch/catwatch.toml\n"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let var = dir.path().join("var");
+    let etc = dir.path().join("etc");
+    std::fs::create_dir_all(etc.join("catalog")).unwrap();
+    std::fs::create_dir_all(&var).unwrap();
+    std::fs::write(
+        etc.join("catwatch.toml"),
+        format!(
+            "catalog = \"catalog\"\n[state]\npath = \"{}\"\n",
+            var.join("catwatch-state.json").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(etc.join("env"), "KAGGLE_USERNAME=someone\n").unwrap();
+    // The line as cron runs it, moved into the temporary directory. The
+    // reports are left out: rendering is tested with the report command.
+    let command = fields[5]
+        .replace("/var/lib/catwatch", &var.display().to_string())
+        .replace("/etc/catwatch", &etc.display().to_string())
+        .replace("/usr/local/bin/catwatch", &bin().display().to_string())
+        .replace(" --reports site", "");
+    let run = || {
+        StdCommand::new("sh")
+            .args(["-c", &command])
+            .env("CATWATCH_CONFIG", etc.join("catwatch.toml"))
+            .status()
+            .unwrap()
+    };
+    assert!(run().success());
+    let log = std::fs::read_to_string(var.join("catwatch.log")).unwrap();
+    assert!(log.contains("checked 0 resource(s)"), "{log}");
+    let state = var.join("catwatch-state.json");
+    let saved = std::fs::read_to_string(&state).unwrap();
+
+    // While another run holds the cron lock, the line does nothing.
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(var.join(".cron.lock"))
+        .unwrap();
+    let mut lock = fd_lock::RwLock::new(lock);
+    let held = lock.try_write().unwrap();
+    let skipped = run();
+    assert_eq!(skipped.code(), Some(1), "flock -n gives up");
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), saved);
+    assert_eq!(
+        std::fs::read_to_string(var.join("catwatch.log")).unwrap(),
+        log
+    );
+    drop(held);
+    assert!(run().success());
+}
