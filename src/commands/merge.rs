@@ -42,10 +42,11 @@ pub fn run(config: &Config, args: MergeArgs) -> anyhow::Result<Outcome> {
         )
     })?;
     if !args.no_state {
+        let by_id: HashMap<&str, &Entry> = entries.iter().map(|e| (e.id.as_str(), e)).collect();
         let checked: Vec<Entry> = merged
             .resources
             .iter()
-            .filter_map(|r| entries.iter().find(|e| e.id == r.check.id).cloned())
+            .filter_map(|r| by_id.get(r.check.id.as_str()).map(|e| (*e).clone()))
             .collect();
         let results: Vec<_> = merged.resources.iter().map(|r| r.check.clone()).collect();
         state::record_checks(&config.state, &checked, &results, merged.generated_at)
@@ -87,6 +88,11 @@ pub fn merge(
     catalog: &[Entry],
     reports: Vec<(PathBuf, CheckReport)>,
 ) -> Result<CheckReport, MergeError> {
+    if reports.is_empty() {
+        return Err(MergeError {
+            problems: vec!["no report to merge".to_owned()],
+        });
+    }
     let mut problems = Vec::new();
     let shown = |path: &Path| path.display().to_string();
 
@@ -229,7 +235,7 @@ pub fn merge(
         .iter()
         .map(|(_, r)| r.generated_at)
         .max()
-        .expect("clap requires at least one input");
+        .unwrap_or_default();
     let fail_on = reports[0].1.fail_on.clone();
     Ok(CheckReport::new(
         resources.into_iter().map(|(_, r)| r).collect(),
