@@ -42,14 +42,9 @@ pub fn run(config: &Config, args: MergeArgs) -> anyhow::Result<Outcome> {
         )
     })?;
     if !args.no_state {
-        let by_id: HashMap<&str, &Entry> = entries.iter().map(|e| (e.id.as_str(), e)).collect();
-        let checked: Vec<Entry> = merged
-            .resources
-            .iter()
-            .filter_map(|r| by_id.get(r.check.id.as_str()).map(|e| (*e).clone()))
-            .collect();
+        // A merged report covers exactly the catalog, in its order.
         let results: Vec<_> = merged.resources.iter().map(|r| r.check.clone()).collect();
-        state::record_checks(&config.state, &checked, &results, merged.generated_at)
+        state::record_checks(&config.state, &entries, &results, merged.generated_at)
             .context("recording the merged checks in the state file")?;
     }
     let text = match args.format {
