@@ -117,7 +117,9 @@ impl Config {
                 path: base_dir.join(&file.state.path),
                 ..file.state
             },
-            email: file.email,
+            email: file
+                .email
+                .map(|email| resolve_email_paths(email, &base_dir)),
             github_issues: file.github_issues,
             secrets: Secrets::from_env(env),
             color: cli.color,
@@ -167,6 +169,15 @@ pub fn parse_file_settings(path: &Path, text: &str) -> Result<FileSettings, Conf
         path: path.to_path_buf(),
         message: err.to_string(),
     })
+}
+
+fn resolve_email_paths(mut email: EmailSettings, base: &Path) -> EmailSettings {
+    email.extra_root_certs = email
+        .extra_root_certs
+        .iter()
+        .map(|p| base.join(p))
+        .collect();
+    email
 }
 
 fn resolve_probe_paths(mut probe: ProbeSettings, base: &Path) -> ProbeSettings {

@@ -490,6 +490,18 @@ async fn trickling_idle_and_refused_servers_hit_the_deadline() {
         .fetch(Request::get(url(&format!("http://127.0.0.1:{port}/"))))
         .await;
     assert!(matches!(result, Err(FetchError::Connect(_))), "{result:?}");
+    // A name that merely contains "tls" does not make it a TLS error.
+    let named = Engine::new(&ProbeSettings {
+        resolve: vec![format!("tls-certificate.test:{port}:127.0.0.1")],
+        ..loopback()
+    })
+    .unwrap();
+    let result = named
+        .fetch(Request::get(url(&format!(
+            "http://tls-certificate.test:{port}/"
+        ))))
+        .await;
+    assert!(matches!(result, Err(FetchError::Connect(_))), "{result:?}");
 }
 
 #[tokio::test]
@@ -931,4 +943,344 @@ async fn conditional_headers_come_from_the_validators() {
         Some("Wed, 21 Oct 2015 07:28:00 GMT")
     );
     assert!(seen.header("user-agent").unwrap().starts_with("catwatch/"));
+}
+
+// ---------- The plain-website provider ----------
+
+mod website {
+    use super::*;
+    use catwatch::observation::Signal;
+    use catwatch::probe::providers::website::probe_website;
+    use jiff::Timestamp;
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn now() -> Timestamp {
+        "2026-11-26T20:00:00Z".parse().unwrap()
+    }
+
+    async fn probe(engine: &Engine, target: &Url) -> catwatch::observation::Observation {
+        probe_website(engine, target, &Validators::default(), now()).await
+    }
+
+    fn methods(requests: &[wiremock::Request]) -> Vec<String> {
+        requests
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.url.path()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn head_is_enough_when_it_brings_validators() {
+        let server = MockServer::start().await;
+        Mock::given(method("HEAD"))
+            .and(path("/data"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("etag", "\"abc\"")
+                    .insert_header("last-modified", "Tue, 03 Mar 2020 10:00:00 GMT"),
+            )
+            .mount(&server)
+            .await;
+        let engine = engine(&loopback());
+        let target = url(&format!("{}/data", server.uri()));
+        let seen = probe(&engine, &target).await;
+        assert_eq!(seen.signal, Signal::Alive);
+        assert_eq!(seen.http_status, Some(200));
+        assert_eq!(seen.validators.etag.as_deref(), Some("\"abc\""));
+        let dated = seen.last_updated.expect("Last-Modified is the date");
+        assert_eq!(
+            dated.at,
+            "2020-03-03T10:00:00Z".parse::<Timestamp>().unwrap()
+        );
+        assert_eq!(dated.source, "http:last-modified");
+        assert_eq!(seen.fingerprint, None);
+        assert_eq!(
+            methods(&server.received_requests().await.unwrap()),
+            vec!["HEAD /data"]
+        );
+    }
+
+    #[tokio::test]
+    async fn head_refused_falls_back_to_get_and_fingerprints_the_page() {
+        let server = MockServer::start().await;
+        for status in [405, 403, 501] {
+            let p = format!("/refuses-head-{status}");
+            Mock::given(method("HEAD"))
+                .and(path(p.as_str()))
+                .respond_with(ResponseTemplate::new(status))
+                .mount(&server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path(p.as_str()))
+                .respond_with(ResponseTemplate::new(200).set_body_string("<p>Hello</p>"))
+                .mount(&server)
+                .await;
+        }
+        let engine = engine(&loopback());
+        for status in [405, 403, 501] {
+            let target = url(&format!("{}/refuses-head-{status}", server.uri()));
+            let seen = probe(&engine, &target).await;
+            assert_eq!(seen.signal, Signal::Alive, "{status}");
+            assert_eq!(seen.http_status, Some(200));
+            assert_eq!(
+                seen.fingerprint.as_deref(),
+                Some(catwatch::probe::providers::website::fingerprint(b"<p>Hello</p>").as_str())
+            );
+            assert!(
+                seen.evidence
+                    .iter()
+                    .any(|e| e.contains(&format!("HEAD answered {status}")))
+            );
+        }
+        assert_eq!(server.received_requests().await.unwrap().len(), 6);
+    }
+
+    #[tokio::test]
+    async fn a_head_timeout_is_transient_and_not_retried_as_get() {
+        let server = MockServer::start().await;
+        Mock::given(method("HEAD"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let engine = engine(&loopback());
+        let seen = probe(&engine, &url(&format!("{}/slow", server.uri()))).await;
+        assert_eq!(
+            seen.signal,
+            Signal::Transient {
+                why: "timeout".into()
+            }
+        );
+        assert_eq!(
+            methods(&server.received_requests().await.unwrap()),
+            vec!["HEAD /slow"]
+        );
+    }
+
+    #[tokio::test]
+    async fn bot_walls_and_rate_limits_are_never_gone() {
+        let server = MockServer::start().await;
+        Mock::given(path("/challenge"))
+            .respond_with(ResponseTemplate::new(403).insert_header("cf-mitigated", "challenge"))
+            .mount(&server)
+            .await;
+        Mock::given(path("/challenge-429"))
+            .respond_with(ResponseTemplate::new(429).insert_header("cf-mitigated", "challenge"))
+            .mount(&server)
+            .await;
+        Mock::given(path("/cloudflare-503"))
+            .respond_with(
+                ResponseTemplate::new(503)
+                    .insert_header("server", "cloudflare")
+                    .set_body_string("<title>Just a moment...</title>"),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(path("/limited"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
+            .mount(&server)
+            .await;
+        let engine = engine(&loopback());
+        for p in ["/challenge", "/challenge-429", "/cloudflare-503"] {
+            let seen = probe(&engine, &url(&format!("{}{p}", server.uri()))).await;
+            assert!(
+                matches!(seen.signal, Signal::Blocked { .. }),
+                "{p}: {:?}",
+                seen.signal
+            );
+        }
+        let seen = probe(&engine, &url(&format!("{}/limited", server.uri()))).await;
+        assert_eq!(
+            seen.signal,
+            Signal::RateLimited {
+                retry_at: Some("2026-11-26T21:00:00Z".parse().unwrap())
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn gone_moved_and_not_modified() {
+        let server = MockServer::start().await;
+        Mock::given(path("/deleted"))
+            .respond_with(ResponseTemplate::new(410))
+            .mount(&server)
+            .await;
+        Mock::given(path("/old"))
+            .respond_with(ResponseTemplate::new(301).insert_header("location", "/older"))
+            .mount(&server)
+            .await;
+        Mock::given(path("/older"))
+            .respond_with(ResponseTemplate::new(308).insert_header("location", "/new"))
+            .mount(&server)
+            .await;
+        Mock::given(path("/temp"))
+            .respond_with(ResponseTemplate::new(302).insert_header("location", "/new"))
+            .mount(&server)
+            .await;
+        Mock::given(path("/new"))
+            .respond_with(ResponseTemplate::new(200).insert_header("etag", "\"n\""))
+            .mount(&server)
+            .await;
+        Mock::given(path("/cached"))
+            .and(header("if-none-match", "\"v7\""))
+            .respond_with(ResponseTemplate::new(304))
+            .mount(&server)
+            .await;
+        let engine = engine(&loopback());
+        let base = server.uri();
+
+        let gone = probe(&engine, &url(&format!("{base}/deleted"))).await;
+        assert_eq!(
+            gone.signal,
+            Signal::Gone {
+                why: "http-410".into()
+            }
+        );
+        assert!(
+            gone.evidence
+                .iter()
+                .any(|e| e.contains("confirmed with GET"))
+        );
+
+        let moved = probe(&engine, &url(&format!("{base}/old"))).await;
+        assert_eq!(
+            moved.signal,
+            Signal::Moved {
+                to: format!("{base}/new")
+            }
+        );
+        assert_eq!(
+            moved.redirects.iter().map(|h| h.status).collect::<Vec<_>>(),
+            vec![301, 308]
+        );
+        assert_eq!(
+            moved.final_url.as_deref(),
+            Some(format!("{base}/new").as_str())
+        );
+
+        let temporary = probe(&engine, &url(&format!("{base}/temp"))).await;
+        assert_eq!(temporary.signal, Signal::Alive, "a 302 is not a move");
+
+        let known = Validators {
+            etag: Some("\"v7\"".into()),
+            last_modified: None,
+        };
+        let cached = probe_website(&engine, &url(&format!("{base}/cached")), &known, now()).await;
+        assert_eq!(cached.signal, Signal::NotModified);
+        assert_eq!(cached.validators, known, "the known validators are kept");
+        let conditional = server
+            .received_requests()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.url.path() == "/cached")
+            .count();
+        assert_eq!(conditional, 1, "one conditional GET, no HEAD");
+    }
+
+    #[tokio::test]
+    async fn unresolvable_names_are_gone_and_refused_targets_refused() {
+        let dns = Arc::new(StubDns::default());
+        let engine = Engine::with_lookup(&loopback(), dns).unwrap();
+        let seen = probe(&engine, &url("https://no-such-host.test/")).await;
+        assert!(
+            matches!(seen.signal, Signal::Gone { ref why } if why.contains("does not resolve")),
+            "{:?}",
+            seen.signal
+        );
+
+        let canary = FaultServer::canary_on("127.0.0.1:0".parse().unwrap()).await;
+        let strict = engine_default_policy();
+        let seen = probe(&strict, &canary.url("/")).await;
+        assert!(
+            matches!(seen.signal, Signal::Refused { .. }),
+            "{:?}",
+            seen.signal
+        );
+        assert_eq!(canary.connections(), 0);
+    }
+
+    #[tokio::test]
+    async fn server_errors_and_tls_trouble_are_transient() {
+        let server = FaultServer::start(|_| Reply::status(502)).await;
+        let engine = engine(&loopback());
+        let seen = probe(&engine, &server.url("/")).await;
+        assert_eq!(
+            seen.signal,
+            Signal::Transient {
+                why: "http-502".into()
+            }
+        );
+        // Speaking TLS to a plain HTTP port fails the handshake.
+        let tls_to_plain = url(&format!("https://127.0.0.1:{}/", server.addr.port()));
+        let seen = probe(&engine, &tls_to_plain).await;
+        assert!(
+            matches!(seen.signal, Signal::Transient { .. }),
+            "{:?}",
+            seen.signal
+        );
+    }
+}
+
+/// An HTTP/2 backend (prior knowledge, behind a TLS front offering h2) whose
+/// `/huge` answer carries a header block far over the client's limit.
+async fn h2_backend() -> std::net::SocketAddr {
+    use http_body_util::Full;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    |request: hyper::Request<hyper::body::Incoming>| async move {
+                        let mut response = hyper::Response::builder().status(200);
+                        if request.uri().path() == "/huge" {
+                            for i in 0..40 {
+                                response =
+                                    response.header(format!("x-filler-{i}"), "a".repeat(4096));
+                            }
+                        }
+                        Ok::<_, std::convert::Infallible>(
+                            response
+                                .body(Full::new(bytes::Bytes::from_static(b"h2")))
+                                .unwrap(),
+                        )
+                    },
+                );
+                let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn http2_header_lists_over_the_limit_are_protocol_errors() {
+    let ca = TestCa::new("catwatch test CA");
+    let dir = tempfile::tempdir().unwrap();
+    let backend = h2_backend().await;
+    let front =
+        TlsFront::start_with_alpn(&ca.leaf(&["h2.test"], Validity::Good), backend, &[b"h2"]).await;
+    let engine = engine(&ProbeSettings {
+        extra_root_certs: vec![ca.write_pem(dir.path())],
+        resolve: vec![front.resolve_entry("h2.test")],
+        max_header_bytes: 64 * 1024,
+        ..loopback()
+    });
+    let small = engine
+        .fetch(Request::get(url("https://h2.test/small")))
+        .await
+        .unwrap();
+    assert_eq!(small.body, b"h2", "HTTP/2 works when the headers fit");
+    let huge = engine
+        .fetch(Request::get(url("https://h2.test/huge")))
+        .await;
+    assert!(matches!(huge, Err(FetchError::Protocol(_))), "{huge:?}");
 }

@@ -279,7 +279,14 @@ path = \"state/catwatch-state.json\"
         let value: serde_json::Value = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("state is not JSON ({e}): {text}"));
         assert_eq!(value["version"], 1, "{text}");
-        assert!(value["resources"].is_object(), "{text}");
+        let errors: Vec<String> = state_schema()
+            .iter_errors(&value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "state does not match schema/state.schema.json: {errors:#?}\n{text}"
+        );
         value
     }
 
@@ -300,6 +307,25 @@ fn binary() -> PathBuf {
     std::env::var_os("CATWATCH_TEST_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_catwatch")))
+}
+
+fn state_schema() -> jsonschema::Validator {
+    let text = include_str!("../schema/state.schema.json");
+    jsonschema::validator_for(&serde_json::from_str(text).unwrap()).expect("a valid schema")
+}
+
+#[test]
+fn the_state_schema_is_strict_enough_to_fail() {
+    let schema = state_schema();
+    assert!(schema.is_valid(&serde_json::json!({"version": 1})));
+    for bad in [
+        serde_json::json!({"version": 2}),
+        serde_json::json!({"version": 1, "resources": {"../x": {}}}),
+        serde_json::json!({"version": 1, "resources": {"a": {"status": "gone"}}}),
+        serde_json::json!({"version": 1, "outbox": [{"alert": {"key": "k", "kind": {"kind": "dead"}, "message": "m", "at": "2026-11-02T03:00:00Z"}, "pending": []}]}),
+    ] {
+        assert!(!schema.is_valid(&bad), "{bad}");
+    }
 }
 
 /// Night `n` of the simulated month, 03:00 UTC.
@@ -788,6 +814,63 @@ fn report_renders_from_the_state_without_probing() {
     assert_eq!(
         report["resources"][0]["history"].as_array().unwrap().len(),
         2
+    );
+}
+
+/// `monitor --reports DIR` writes all four formats from the state it saved;
+/// `report --format badges` needs a directory.
+#[test]
+fn monitor_writes_every_report_and_report_renders_each_format() {
+    let s = Scenario::new(&["a", "b"], SCENARIO_POLICY);
+    s.configure(None);
+    s.http.set("a", 404);
+    assert_ran(&s.monitor(1));
+    let out = s
+        .command(2, &["monitor", "--quiet", "--reports", "site"])
+        .output()
+        .unwrap();
+    assert_ran(&out);
+    let site = s.path("site");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("status.json")).unwrap()).unwrap();
+    assert_eq!(json["resources"][0]["status"], "dead");
+    assert_eq!(json["resources"][1]["status"], "ok");
+    assert_eq!(json["generated_at"], night_at(2));
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(html.contains("Resource A") && html.contains("Content-Security-Policy"));
+    let markdown = std::fs::read_to_string(site.join("status.md")).unwrap();
+    assert!(markdown.contains("Resource A"), "{markdown}");
+    let badge: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("badges/a.json")).unwrap())
+            .unwrap();
+    assert_eq!(badge["message"], "dead", "{badge}");
+    assert!(site.join("badges/b.json").exists());
+
+    for (format, needle) in [("markdown", "Resource B"), ("html", "<!DOCTYPE html>")] {
+        let out = s
+            .command(3, &["report", "--format", format])
+            .output()
+            .unwrap();
+        assert_ran(&out);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(needle),
+            "{format}"
+        );
+    }
+    let out = s
+        .command(3, &["report", "--format", "badges"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--output DIR"));
+    let out = s
+        .command(3, &["report", "--format", "badges", "--output", "b2"])
+        .output()
+        .unwrap();
+    assert_ran(&out);
+    assert_eq!(
+        std::fs::read_to_string(s.path("b2/a.json")).unwrap(),
+        std::fs::read_to_string(site.join("badges/a.json")).unwrap()
     );
 }
 

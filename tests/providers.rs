@@ -551,7 +551,13 @@ fn figshare_and_hugging_face() {
         ),
         (Status::Dead, "huggingface-disabled")
     );
-    assert_eq!(results["hf-renamed"].status, Status::Moved);
+    assert_eq!(
+        (
+            verdict(&results, "hf-renamed").0,
+            verdict(&results, "hf-renamed").1
+        ),
+        (Status::Moved, "huggingface-renamed")
+    );
     assert_eq!(
         results["hf-renamed"].moved_to.as_deref(),
         Some("https://huggingface.co/datasets/other/ct-scans")
@@ -1011,6 +1017,16 @@ fn tokens_reach_only_the_host_they_belong_to() {
         404,
         json!({"code": 404, "message": "Not found"}),
     );
+    // An authenticated request never follows a redirect, least of all to another host.
+    mount(
+        &rt,
+        &kaggle,
+        Mock::given(method("GET"))
+            .and(path("/api/v1/datasets/view/owner/redirected"))
+            .respond_with(
+                ResponseTemplate::new(302).insert_header("location", "https://example.org/steal"),
+            ),
+    );
     get_json(
         &rt,
         &zenodo,
@@ -1069,6 +1085,11 @@ fn tokens_reach_only_the_host_they_belong_to() {
                 "https://www.kaggle.com/datasets/owner/deleted",
                 "landing",
             ),
+            (
+                "kg-redirected",
+                "https://www.kaggle.com/datasets/owner/redirected",
+                "landing",
+            ),
             ("zen", "https://zenodo.org/records/1", "download"),
             ("site", "https://example.org/covid", "landing"),
             (
@@ -1091,6 +1112,13 @@ fn tokens_reach_only_the_host_they_belong_to() {
         ),
         (Status::Dead, "kaggle-not-found")
     );
+    assert_eq!(
+        (
+            verdict(&results, "kg-redirected").0,
+            verdict(&results, "kg-redirected").1
+        ),
+        (Status::Failing, "http-302")
+    );
     assert_eq!(results["zen"].status, Status::Ok);
     assert_eq!(results["site"].status, Status::Ok);
     assert_eq!(results["lookalike"].status, Status::Ok);
@@ -1111,11 +1139,16 @@ fn tokens_reach_only_the_host_they_belong_to() {
         vec![Some("Bearer ghp_canary_token_456".to_owned())]
     );
     let basic = "Basic Y2F0d2F0Y2g6a2FnZ2xlX2NhbmFyeV9rZXk="; // catwatch:kaggle_canary_key
-    assert_eq!(auth(&kaggle), vec![Some(basic.to_owned()); 2]);
+    assert_eq!(auth(&kaggle), vec![Some(basic.to_owned()); 3]);
     let zen = auth(&zenodo);
     assert!(
         !zen.is_empty() && zen.iter().all(Option::is_none),
         "{zen:?}"
+    );
+    let stolen = rt.block_on(website.received_requests()).unwrap();
+    assert!(
+        stolen.iter().all(|r| r.url.path() != "/steal"),
+        "the redirect of an authenticated request is not followed"
     );
     let site = auth(&website);
     assert!(

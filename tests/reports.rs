@@ -332,3 +332,79 @@ fn screenshot_of_the_catalog_page() {
         std::fs::write(target, &png).unwrap();
     }
 }
+
+// ---------------------------------------------------------------- html over DevTools
+
+/// Loads the page in Chromium through tests/support/cdp.py, evaluates the
+/// expressions in order, and returns (results, everything the page logged).
+fn devtools(page: &Path, expressions: &[&str]) -> (Vec<serde_json::Value>, Vec<String>) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/cdp.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(page)
+        .args(expressions)
+        .stdin(Stdio::null())
+        .output()
+        .expect("python3 and chromium must be installed (scripts/setup.sh)");
+    assert!(
+        output.status.success(),
+        "cdp.py failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut logged = Vec::new();
+    for key in ["console", "log", "exceptions"] {
+        for line in report[key].as_array().unwrap() {
+            logged.push(format!("{key}: {}", line.as_str().unwrap()));
+        }
+    }
+    (report["results"].as_array().unwrap().clone(), logged)
+}
+
+const VISIBLE_IDS: &str = "[...document.querySelectorAll('tr.row')]\
+    .filter(r => getComputedStyle(r).display !== 'none').map(r => r.dataset.id).join(' ')";
+
+#[test]
+fn the_filters_work_without_script_and_the_page_logs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = write_page(dir.path(), &html::render(&sample_report::fixture()));
+    let click = |id: &str| format!("document.getElementById('{id}').click(); {VISIBLE_IDS}");
+    let steps = [
+        VISIBLE_IDS.to_owned(),
+        click("m-ct"),
+        click("m-ct") + "; " + &click("m-metadata"),
+        click("s-attention"),
+        click("m-metadata") + "; " + &click("s-dead"),
+        click("s-all"),
+        "document.querySelector('tr[data-id=\"xss-probe\"] th').textContent".to_owned(),
+        "document.scripts.length".to_owned(),
+    ];
+    let steps: Vec<&str> = steps.iter().map(String::as_str).collect();
+    let (results, logged) = devtools(&page, &steps);
+    assert!(logged.is_empty(), "{logged:#?}");
+    let all = "alpha-ct xss-probe beta-xray gamma-archive delta-ultrasound epsilon-papers zeta-repo eta-kaggle theta-new";
+    assert_eq!(results[0], all, "everything is shown at first");
+    assert_eq!(
+        results[1], "alpha-ct xss-probe gamma-archive zeta-repo eta-kaggle theta-new",
+        "CT only"
+    );
+    assert_eq!(
+        results[2], "beta-xray delta-ultrasound epsilon-papers",
+        "metadata only"
+    );
+    assert_eq!(
+        results[3], "beta-xray delta-ultrasound",
+        "metadata and needs attention"
+    );
+    assert_eq!(results[4], "xss-probe", "dead only");
+    assert_eq!(results[5], all, "back to everything");
+    assert!(
+        results[6]
+            .as_str()
+            .unwrap()
+            .starts_with("<script>alert(1)</script>"),
+        "the hostile name is text: {}",
+        results[6]
+    );
+    assert_eq!(results[7], 0, "no script element");
+}

@@ -15,7 +15,7 @@ use jiff::Timestamp;
 
 use crate::Outcome;
 use crate::catalog::{self, Entry};
-use crate::cli::MonitorArgs;
+use crate::cli::{MonitorArgs, ReportFormat};
 use crate::config::Config;
 use crate::notify::{DeliveryError, EmailSettings};
 use crate::policy::Alert;
@@ -244,16 +244,31 @@ fn print_summary(
     }
 }
 
-/// Writes the reports rendered from the state into `dir`.
+/// Writes every report rendered from the state into `dir`: `status.md`,
+/// `index.html`, `status.json` and `badges/<id>.json`.
 fn write_reports(
     dir: &Path,
     state: &State,
     entries: &[Entry],
     now: Timestamp,
 ) -> anyhow::Result<()> {
+    use super::report::{Rendered, render, write};
     let report = state::to_report(state, entries, now);
-    fs_err::create_dir_all(dir)?;
-    let json = serde_json::to_string_pretty(&report)? + "\n";
-    fs_err::write(dir.join("status.json"), json)?;
+    let files = [
+        (ReportFormat::Markdown, "status.md"),
+        (ReportFormat::Html, "index.html"),
+        (ReportFormat::Json, "status.json"),
+        (ReportFormat::Badges, "badges"),
+    ];
+    for (format, name) in files {
+        match render(format, &report)? {
+            Rendered::One(text) => write(&dir.join(name), &text)?,
+            Rendered::Many(parts) => {
+                for (file, text) in parts {
+                    write(&dir.join(name).join(file), &text)?;
+                }
+            }
+        }
+    }
     Ok(())
 }

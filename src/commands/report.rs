@@ -51,23 +51,24 @@ fn read_state(path: &std::path::Path) -> anyhow::Result<State> {
     }
 }
 
-enum Rendered {
+pub(crate) enum Rendered {
     One(String),
     /// (file name, content) pairs.
-    #[allow(dead_code, reason = "the badges renderer comes from the output branch")]
     Many(Vec<(String, String)>),
 }
 
-fn render(format: ReportFormat, report: &StatusReport) -> anyhow::Result<Rendered> {
+/// One format of the report, by the renderers in `report/`.
+pub(crate) fn render(format: ReportFormat, report: &StatusReport) -> anyhow::Result<Rendered> {
+    use crate::report::{badges, html, json, markdown};
     Ok(match format {
-        ReportFormat::Json => Rendered::One(serde_json::to_string_pretty(report)? + "\n"),
-        ReportFormat::Markdown | ReportFormat::Html | ReportFormat::Badges => {
-            anyhow::bail!("this build has no renderer for this format yet")
-        }
+        ReportFormat::Markdown => Rendered::One(markdown::render(report)),
+        ReportFormat::Html => Rendered::One(html::render(report)),
+        ReportFormat::Json => Rendered::One(json::render(report)),
+        ReportFormat::Badges => Rendered::Many(badges::render(report)?),
     })
 }
 
-fn write(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs_err::create_dir_all(dir)?;
     }

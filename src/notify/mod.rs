@@ -71,6 +71,10 @@ pub struct GitHubIssueSettings {
     pub labels: Vec<String>,
     /// Overrides `[endpoints] github_api` for the issues API.
     pub api: Option<Url>,
+    /// Allow an `http://` API on a loopback address (a local test server).
+    /// Without it the API must be https; never needed for GitHub itself.
+    #[serde(default)]
+    pub allow_http: bool,
 }
 
 fn default_issue_mode() -> IssueMode {
@@ -93,3 +97,4 @@ pub enum DeliveryError {
 
 pub mod compose;
 pub mod email;
+pub mod github_issues;

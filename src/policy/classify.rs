@@ -25,7 +25,8 @@
 //! `redirect-permanent`, `<platform>-renamed`, `<platform>-archived`,
 //! `http-<status>`, `rate-limited`, `needs-credentials`,
 //! `refused-by-address-policy`, `not-checked`, or the code a provider put at
-//! the start of its `why` text (`github-disabled: ...`, `no-such-host: ...`).
+//! the start of its `why` text (`github-disabled: ...`), or the whole `why`
+//! when it is a code (`timeout`, `http-404`).
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -70,13 +71,13 @@ pub fn judge_url(observation: &Observation) -> UrlVerdict {
             Status::Moved,
             match observation.platform {
                 Platform::Website => "redirect-permanent".into(),
-                platform => format!("{platform}-renamed"),
+                platform => format!("{}-renamed", code_prefix(platform)),
             },
             format!("moved to {to}"),
         ),
         Signal::Archived { field } => verdict(
             Status::Archived,
-            format!("{}-archived", observation.platform),
+            format!("{}-archived", code_prefix(observation.platform)),
             format!("marked read-only by the platform ({field})"),
         ),
         Signal::Gone { why } => {
@@ -112,14 +113,38 @@ pub fn judge_url(observation: &Observation) -> UrlVerdict {
     }
 }
 
-/// A reason code from the start of a `why` ("code: text"), else from the
-/// HTTP status, else `fallback`.
+/// The platform's name as reason codes spell it (the providers' own codes use
+/// the same words: `huggingface-not-found`, `huggingface-renamed`).
+fn code_prefix(platform: Platform) -> &'static str {
+    match platform {
+        Platform::GitHub => "github",
+        Platform::GitLab => "gitlab",
+        Platform::Kaggle => "kaggle",
+        Platform::Zenodo => "zenodo",
+        Platform::Figshare => "figshare",
+        Platform::HuggingFace => "huggingface",
+        Platform::Osf => "osf",
+        Platform::Dataverse => "dataverse",
+        Platform::MendeleyData => "mendeley",
+        Platform::Doi => "doi",
+        Platform::Website => "website",
+    }
+}
+
+/// A reason code: the whole `why` when it is one (`timeout`), else its start
+/// ("code: text"), else the HTTP status, else `fallback`.
 fn split_code(why: &str, http: Option<u16>, fallback: &str) -> (String, String) {
+    let is_code = |text: &str| {
+        !text.is_empty()
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if is_code(why) {
+        return (why.to_owned(), why.to_owned());
+    }
     if let Some((code, text)) = why.split_once(": ")
-        && !code.is_empty()
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && is_code(code)
     {
         return (code.to_owned(), text.to_owned());
     }

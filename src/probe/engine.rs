@@ -64,6 +64,7 @@ pub struct Engine {
     policy: Arc<AddressPolicy>,
     limits: Limits,
     timeout: Duration,
+    connect_timeout: Duration,
     retries: u32,
     backoff_base: Duration,
     retry_after_cap: Duration,
@@ -121,6 +122,7 @@ impl Engine {
                 Duration::from_millis(settings.per_host_interval_ms),
             ),
             timeout: Duration::from_secs(settings.timeout_secs.max(1)),
+            connect_timeout: Duration::from_secs(settings.connect_timeout_secs.max(1)),
             retries: settings.retries,
             backoff_base: Duration::from_millis(settings.backoff_base_ms),
             retry_after_cap: Duration::from_secs(settings.retry_after_cap_secs),
@@ -286,7 +288,10 @@ impl Engine {
         if let Some(body) = exchange.body {
             builder = builder.body(body.to_vec());
         }
-        let mut response = builder.send().await.map_err(|e| map_error(&e))?;
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|e| map_error(&e, self.connect_timeout))?;
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()
@@ -315,7 +320,11 @@ impl Engine {
         let mut body = Vec::new();
         let mut truncated = false;
         if request.read_body && exchange.method != Method::Head && !will_follow {
-            while let Some(chunk) = response.chunk().await.map_err(|e| map_error(&e))? {
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| map_error(&e, self.connect_timeout))?
+            {
                 let room = self.max_body_bytes - body.len();
                 if chunk.len() >= room {
                     body.extend_from_slice(&chunk[..room]);
@@ -445,8 +454,13 @@ fn load_root_certs(settings: &ProbeSettings) -> Result<Vec<reqwest::Certificate>
 }
 
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
+    join_sources(err.to_string(), err.source())
+}
+
+fn join_sources(
+    mut text: String,
+    mut source: Option<&(dyn std::error::Error + 'static)>,
+) -> String {
     while let Some(inner) = source {
         let part = inner.to_string();
         if !text.contains(&part) {
@@ -459,7 +473,9 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Names what went wrong in reqwest's terms as one of ours.
-fn map_error(err: &reqwest::Error) -> FetchError {
+/// A timeout reported by reqwest itself can only be the connect timeout (the
+/// total deadline is ours).
+fn map_error(err: &reqwest::Error, connect_timeout: Duration) -> FetchError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(inner) = source {
         if let Some(resolve) = inner.downcast_ref::<ResolveError>() {
@@ -471,10 +487,15 @@ fn map_error(err: &reqwest::Error) -> FetchError {
         }
         source = inner.source();
     }
-    let text = error_chain(err);
+    // The causes only: reqwest's own message carries the URL, whose text must
+    // not decide the kind of error.
+    let text = match std::error::Error::source(err) {
+        Some(cause) => join_sources(cause.to_string(), cause.source()),
+        None => err.to_string(),
+    };
     let lower = text.to_ascii_lowercase();
     if err.is_timeout() {
-        FetchError::Timeout(0)
+        FetchError::Timeout(connect_timeout.as_millis() as u64)
     } else if lower.contains("certificate")
         || lower.contains("tls")
         || lower.contains("handshake")

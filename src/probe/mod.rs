@@ -21,11 +21,12 @@ use url::Url;
 use crate::catalog::Entry;
 use crate::catalog::platform::Target;
 use crate::config::Secrets;
-use crate::observation::{Observation, Signal, Validators};
-use fetch::{Fetch, Request};
+use crate::observation::{Observation, Validators};
+use fetch::Fetch;
 use providers::api::{self, Found};
 use providers::{
-    Endpoints, datacite, dataverse, figshare, github, gitlab, huggingface, kaggle, osf, zenodo,
+    Endpoints, datacite, dataverse, figshare, github, gitlab, huggingface, kaggle, osf, website,
+    zenodo,
 };
 
 /// One run's probing: the network seam, where each platform's API lives, the
@@ -121,10 +122,9 @@ impl<'a, F: Fetch> Prober<'a, F> {
         };
         let rest = futures_util::stream::iter(singles)
             .map(|(url, target)| async move {
-                let started = (Timestamp::now(), Instant::now());
-                let found = self.probe_one(url, target, known.get(url.as_str())).await;
+                let observation = self.probe_one(url, target, known.get(url.as_str())).await;
                 done();
-                observe(url, target, found, started)
+                observation
             })
             .buffer_unordered(self.concurrency)
             .collect::<Vec<_>>();
@@ -165,10 +165,17 @@ impl<'a, F: Fetch> Prober<'a, F> {
         }
     }
 
-    /// One URL through its platform's provider.
-    async fn probe_one(&self, url: &Url, target: &Target, known: Option<&Validators>) -> Found {
+    /// One URL through its platform's provider; plain pages (and what no API
+    /// covers) through the website probe.
+    async fn probe_one(
+        &self,
+        url: &Url,
+        target: &Target,
+        known: Option<&Validators>,
+    ) -> Observation {
+        let started = (Timestamp::now(), Instant::now());
         let e = self.endpoints;
-        match target {
+        let found = match target {
             Target::GitHubRepo { owner, name } => self.github().probe_rest(owner, name).await,
             Target::GitLabProject { path } => gitlab::probe(self.fetch, &e.gitlab_api, path).await,
             Target::KaggleDataset { owner, slug } => {
@@ -186,23 +193,49 @@ impl<'a, F: Fetch> Prober<'a, F> {
             Target::DataverseDataset { persistent_id } => {
                 dataverse::probe(self.fetch, &e.dataverse_api, persistent_id).await
             }
-            Target::MendeleyDataset { .. } | Target::Doi { .. } => match target.doi() {
-                Some(doi) => match datacite::probe(self.fetch, &e.datacite_api, &doi).await {
+            Target::MendeleyDataset { .. } | Target::Doi { .. } => {
+                let Some(doi) = target.doi() else {
+                    return self
+                        .page(
+                            url,
+                            known,
+                            "a Mendeley Data link without a version has no DOI",
+                        )
+                        .await;
+                };
+                match datacite::probe(self.fetch, &e.datacite_api, &doi).await {
                     datacite::Lookup::Found(found) => found,
-                    // Not a DataCite DOI (Crossref, say): ask the resolver.
                     datacite::Lookup::NotDataCite(_) if matches!(target, Target::Doi { .. }) => {
-                        probe_page(self.fetch, url, known)
-                            .await
-                            .note("not a DataCite DOI; checked through its resolver")
+                        return self
+                            .page(
+                                url,
+                                known,
+                                "not a DataCite DOI; checked through its resolver",
+                            )
+                            .await;
                     }
                     datacite::Lookup::NotDataCite(found) => found,
-                },
-                None => probe_page(self.fetch, url, known).await,
-            },
-            Target::KaggleCompetition { .. } | Target::Website { .. } => {
-                probe_page(self.fetch, url, known).await
+                }
             }
+            Target::KaggleCompetition { .. } => {
+                return self
+                    .page(url, known, "Kaggle competitions are checked as web pages")
+                    .await;
+            }
+            Target::Website { .. } => return self.page(url, known, "").await,
+        };
+        observe(url, target, found, started)
+    }
+
+    /// The website probe, with a note on why a platform URL went there.
+    async fn page(&self, url: &Url, known: Option<&Validators>, why: &str) -> Observation {
+        let known = known.cloned().unwrap_or_default();
+        let mut observation =
+            website::probe_website(self.fetch, url, &known, Timestamp::now()).await;
+        if !why.is_empty() {
+            observation.evidence.insert(0, why.to_owned());
         }
+        observation
     }
 }
 
@@ -226,37 +259,4 @@ fn observe(
         checked_at,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     }
-}
-
-/// A plain page: status and where it ended up. Interim, until the engine's
-/// website provider (status, validators, fingerprint) is merged.
-async fn probe_page<F: Fetch>(fetch: &F, url: &Url, known: Option<&Validators>) -> Found {
-    let mut request = Request::get(url.clone());
-    request.read_body = false;
-    if let Some(known) = known {
-        request.validators = known.clone();
-    }
-    let response = match fetch.fetch(request).await {
-        Ok(response) => response,
-        Err(fetch::FetchError::NoSuchHost(host)) => {
-            return Found::new(Signal::Gone {
-                why: api::why("no-such-host", format!("{host} does not resolve")),
-            });
-        }
-        Err(err) => return api::fetch_failed(&err),
-    };
-    let permanent = !response.hops.is_empty()
-        && response
-            .hops
-            .iter()
-            .all(|hop| matches!(hop.status, 301 | 308));
-    let signal = match response.status {
-        304 => Signal::NotModified,
-        200..=299 if permanent => Signal::Moved {
-            to: response.final_url.to_string(),
-        },
-        200..=299 => Signal::Alive,
-        _ => return api::unsuccessful(&response),
-    };
-    Found::answered(signal, &response)
 }

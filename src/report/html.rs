@@ -127,38 +127,38 @@ fn attention(out: &mut String, report: &StatusReport) {
     let list = attention_list(report);
     let _ = write!(
         out,
-        "<section class=\"wrap needs\" aria-labelledby=\"attention-title\">\n\
-         <h2 id=\"attention-title\">Needs attention <span class=\"count\">{}</span></h2>\n",
+        "<details class=\"wrap needs\" open>\n<summary><h2>Needs attention <span class=\"count\">{}</span></h2></summary>\n",
         list.len()
     );
     if list.is_empty() {
-        out.push_str("<p class=\"calm\">Nothing is broken.</p>\n</section>\n");
+        out.push_str("<p class=\"calm\">Nothing is broken.</p>\n</details>\n");
         return;
     }
     out.push_str("<ul>\n");
     for r in list {
         let _ = write!(
             out,
-            "<li>{} <span class=\"name\">{}</span>",
+            "<li><span class=\"state\">{}</span><span class=\"what\"><span class=\"name\">{}</span>",
             pill(r),
             html_link(&r.url, &r.name)
         );
-        if let Some(since) = r.since {
-            let _ = write!(out, " <span class=\"sub\">since {}</span>", day(since));
-        }
         if let Some(message) = r.message.as_deref().or(r.reason.as_deref()) {
-            let _ = write!(out, "<span class=\"why\">{}</span>", html(message));
+            let _ = write!(out, " <span class=\"why\">{}</span>", html(message));
         }
         if let Some(to) = &r.moved_to {
             let _ = write!(
                 out,
-                "<span class=\"why\">Now at {}</span>",
+                " <span class=\"why\">now at {}</span>",
                 html_link(to, to)
             );
         }
+        out.push_str("</span>");
+        if let Some(since) = r.since {
+            let _ = write!(out, "<span class=\"when\">since {}</span>", day(since));
+        }
         out.push_str("</li>\n");
     }
-    out.push_str("</ul>\n</section>\n");
+    out.push_str("</ul>\n</details>\n");
 }
 
 fn filters(out: &mut String, report: &StatusReport) {
@@ -216,7 +216,7 @@ fn row(out: &mut String, r: &ResourceStatus, report: &StatusReport) {
     if needs_attention(r) {
         classes.push_str(" attention");
     }
-    let _ = write!(out, "<tr class=\"{classes}\"");
+    let _ = write!(out, "<tr class=\"{classes}\" data-id=\"{}\"", html(&r.id));
     for ((key, _), (_, flag)) in MODALITIES.iter().zip(flags.iter()) {
         let _ = write!(out, " data-{key}=\"{}\"", flag_letter(*flag));
     }
@@ -390,10 +390,16 @@ h2{font-size:17px;margin:0 0 10px}
 .card .l{font-size:13px;color:var(--muted);display:flex;align-items:center;gap:6px}
 .card.total{border-color:transparent;background:transparent;padding-left:0}
 .needs{margin-bottom:22px}
+.needs summary{cursor:pointer;list-style:none;margin-bottom:10px}
+.needs summary::-webkit-details-marker{display:none}
+.needs summary h2{display:inline;margin:0}
+.needs summary::after{content:"hide";margin-left:10px;font-size:12px;color:var(--accent)}
+.needs:not([open]) summary::after{content:"show"}
 .needs ul{list-style:none;margin:0;padding:0;background:var(--panel);border:1px solid var(--line);border-radius:10px}
-.needs li{padding:10px 14px;border-top:1px solid var(--line);display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 10px}
+.needs li{padding:7px 14px;border-top:1px solid var(--line);display:grid;grid-template-columns:160px 1fr auto;gap:4px 12px;align-items:baseline}
 .needs li:first-child{border-top:0}
-.needs .why{flex-basis:100%;color:var(--muted);font-size:13px}
+.needs .why{color:var(--muted);font-size:13px;margin-left:4px}
+.needs .when{font-size:12px;color:var(--muted);white-space:nowrap}
 .calm{margin:0;padding:10px 14px;background:var(--panel);border:1px solid var(--line);border-radius:10px;color:var(--muted)}
 .filters{display:flex;flex-wrap:wrap;gap:8px 24px;margin-bottom:14px}
 fieldset{border:0;margin:0;padding:0;display:flex;flex-wrap:wrap;align-items:center;gap:6px}
@@ -429,7 +435,7 @@ background:color-mix(in srgb,var(--c) 13%,transparent);color:var(--c)}
 .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 footer.wrap{margin:28px auto 40px;font-size:13px;color:var(--muted)}
 footer p{margin:4px 0;max-width:900px}
-@media (max-width:720px){.wrap{padding:0 14px}h1{font-size:21px}.card{min-width:90px;padding:8px 12px}.card .n{font-size:20px}}
+@media (max-width:720px){.wrap{padding:0 14px}.needs li{grid-template-columns:1fr}h1{font-size:21px}.card{min-width:90px;padding:8px 12px}.card .n{font-size:20px}}
 "#;
 
 /// Standard base64 with padding, for the CSP hash.

@@ -124,50 +124,44 @@ pub fn fixture() -> StatusReport {
 /// fixed pattern: what a page looks like after a few weeks of nightly runs.
 pub fn from_catalog() -> StatusReport {
     use Status::*;
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog");
-    let entries = catwatch::catalog::load_entries(std::path::Path::new(dir))
+    // CATWATCH_SAMPLE_CATALOG: another catalog directory (for the screenshot
+    // while the shipped catalog grows on another branch).
+    let dir = std::env::var("CATWATCH_SAMPLE_CATALOG")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/catalog").to_owned());
+    let entries = catwatch::catalog::load_entries(std::path::Path::new(&dir))
         .expect("the shipped catalog loads");
-    let patterns: [(&[Status], bool); 8] = [
-        (&[Ok; 14], false),
-        (
-            &[Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok],
-            false,
-        ),
-        (
-            &[
-                Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Failing, Dead, Dead, Dead,
-            ],
-            false,
-        ),
-        (&[Stale; 14], false),
-        (
-            &[
-                Ok, Failing, Ok, Failing, Ok, Ok, Failing, Ok, Failing, Ok, Failing, Ok, Ok,
-                Failing,
-            ],
-            true,
-        ),
-        (
-            &[Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Moved, Moved],
-            false,
-        ),
-        (
-            &[
-                Blocked, Blocked, Ok, Blocked, Blocked, Blocked, Blocked, Ok, Blocked, Blocked,
-                Blocked, Blocked, Blocked, Blocked,
-            ],
-            false,
-        ),
-        (
-            &[Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok],
-            false,
-        ),
+    // Mostly healthy, as a real night looks: a few dead, flapping, stale,
+    // moved and bot-walled resources, some ok ones with an old blip.
+    const HEALTHY: &[Status] = &[Ok; 14];
+    const BLIP: &[Status] = &[Ok, Ok, Ok, Ok, Ok, Failing, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok];
+    const DEAD: &[Status] = &[
+        Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Failing, Dead, Dead, Dead,
     ];
+    const FLAPPING: &[Status] = &[
+        Ok, Failing, Ok, Failing, Ok, Ok, Failing, Ok, Failing, Ok, Failing, Ok, Ok, Failing,
+    ];
+    const STALE: &[Status] = &[Stale; 14];
+    const MOVED: &[Status] = &[Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Moved, Moved];
+    const BLOCKED: &[Status] = &[
+        Blocked, Blocked, Ok, Blocked, Blocked, Blocked, Blocked, Ok, Blocked, Blocked, Blocked,
+        Blocked, Blocked, Blocked,
+    ];
+    let pattern = |i: usize| -> (&'static [Status], bool) {
+        match i {
+            _ if i % 17 == 3 => (DEAD, false),
+            _ if i % 19 == 7 => (FLAPPING, true),
+            _ if i % 23 == 5 => (STALE, false),
+            12 => (MOVED, false),
+            _ if i % 13 == 9 => (BLOCKED, false),
+            _ if i % 4 == 1 => (BLIP, false),
+            _ => (HEALTHY, false),
+        }
+    };
     let resources = entries
         .iter()
         .enumerate()
         .map(|(i, entry)| {
-            let (statuses, flapping) = patterns[i % patterns.len()];
+            let (statuses, flapping) = pattern(i);
             let status = *statuses.last().unwrap();
             let changed = statuses.iter().rev().take_while(|s| **s == status).count() as i64;
             let url = entry

@@ -105,6 +105,12 @@ impl TlsFront {
     /// Listens on 127.0.0.1 (a free port), presents `leaf`, forwards each
     /// connection to `backend`. HTTP/1.1 only (ALPN `http/1.1`).
     pub async fn start(leaf: &Leaf, backend: SocketAddr) -> TlsFront {
+        TlsFront::start_with_alpn(leaf, backend, &[b"http/1.1"]).await
+    }
+
+    /// Like [`TlsFront::start`], offering these ALPN protocols (`b"h2"` for a
+    /// backend that speaks HTTP/2 with prior knowledge).
+    pub async fn start_with_alpn(leaf: &Leaf, backend: SocketAddr, alpn: &[&[u8]]) -> TlsFront {
         let provider = Arc::new(aws_lc_rs::default_provider());
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf.key_der.clone()));
         let mut config = ServerConfig::builder_with_provider(provider)
@@ -113,7 +119,7 @@ impl TlsFront {
             .with_no_client_auth()
             .with_single_cert(vec![leaf.cert_der.clone()], key)
             .expect("server certificate");
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         let acceptor = TlsAcceptor::from(Arc::new(config));
         let listener = TcpListener::bind("127.0.0.1:0")
             .await

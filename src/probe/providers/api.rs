@@ -107,22 +107,21 @@ pub fn api_get(url: Url) -> Request {
 /// The network failed to produce an answer from a platform API. An API host
 /// that cannot be reached says nothing about the resource: transient.
 pub fn fetch_failed(err: &FetchError) -> Found {
-    let signal = match err {
-        FetchError::Refused(text) => Signal::Refused { why: text.clone() },
-        FetchError::Timeout(_) => Signal::Transient {
-            why: why("timeout", err),
-        },
-        FetchError::Tls(_) => Signal::Transient {
-            why: why("tls-error", err),
-        },
-        FetchError::BudgetExhausted => Signal::Transient {
-            why: why("budget-exhausted", err),
-        },
-        _ => Signal::Transient {
-            why: why("network-error", err),
-        },
+    let code = match err {
+        FetchError::Refused(text) => return Found::new(Signal::Refused { why: text.clone() }),
+        FetchError::NoSuchHost(_) => "api-unreachable",
+        FetchError::Timeout(_) => "timeout",
+        FetchError::Tls(_) => "tls-error",
+        FetchError::Connect(_) => "connection-failed",
+        FetchError::Protocol(_) => "protocol-error",
+        FetchError::TooManyRedirects(_)
+        | FetchError::RedirectLoop(_)
+        | FetchError::BadRedirect(_) => "redirect-error",
+        FetchError::BudgetExhausted => "run-budget-spent",
     };
-    Found::new(signal)
+    Found::new(Signal::Transient {
+        why: why(code, err),
+    })
 }
 
 /// Sends `request`; an answer comes back as a response, a network failure as
@@ -201,7 +200,7 @@ pub fn unsuccessful(response: &Response) -> Found {
         .is_some_and(|v| v.eq_ignore_ascii_case("challenge"))
     {
         Signal::Blocked {
-            why: why("bot-wall", "the platform answered with a bot challenge"),
+            why: why("cf-mitigated", "the platform answered with a bot challenge"),
         }
     } else if is_rate_limited(response) {
         Signal::RateLimited {

@@ -1,6 +1,8 @@
 //! One module per hosting platform: read availability and the last-update date
 //! from the platform's API rather than its HTML.
 
+pub mod website;
+
 use serde::Deserialize;
 use url::Url;
 

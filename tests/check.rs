@@ -1,0 +1,838 @@
+//! `catwatch check`, the real binary, over small catalogs in a tempdir with
+//! every platform API on a wiremock server on loopback: JSON output valid
+//! against schema/check-report.schema.json, exit codes, --only,
+//! --changed-since, --output, the table; and one scenario with real host
+//! names (github.com, zenodo.org, www.kaggle.com, doi.org, ...) and default
+//! endpoints, resolved to a TLS server on loopback signed by a test CA.
+
+#[path = "support/platforms.rs"]
+mod platforms;
+#[path = "support/tls.rs"]
+mod tls;
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::runtime::Runtime;
+use wiremock::matchers::{header, method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use platforms::{endpoints_at, entry_yaml, probe_settings, write_catalog};
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn days_ago(days: i64) -> String {
+    let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days);
+    jiff::Timestamp::from_second(at.as_second())
+        .unwrap()
+        .to_string()
+}
+
+/// The binary, run in `dir`, with no secrets or settings from the environment
+/// unless a test adds them.
+fn catwatch(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("catwatch").unwrap();
+    cmd.current_dir(dir);
+    for name in [
+        "GITHUB_TOKEN",
+        "CATWATCH_GITHUB_TOKEN",
+        "KAGGLE_USERNAME",
+        "KAGGLE_KEY",
+        "CATWATCH_CONFIG",
+        "RUST_LOG",
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "ALL_PROXY",
+        "https_proxy",
+        "http_proxy",
+        "all_proxy",
+    ] {
+        cmd.env_remove(name);
+    }
+    cmd
+}
+
+fn json_of(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
+        panic!(
+            "stdout is not JSON ({err}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// Validates `report` against the published schema, with formats checked.
+fn assert_valid(report: &Value) {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/check-report.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path().as_str()))
+        .collect();
+    assert!(errors.is_empty(), "schema violations: {errors:#?}");
+}
+
+fn by_id<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no resource {id} in {report:#}"))
+}
+
+fn ids(report: &Value) -> Vec<String> {
+    report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A GitHub API on wiremock: `o/alive` is fresh, `o/gone` is deleted,
+/// `o/old` moved to `n/new`.
+fn github_mocks(rt: &Runtime, server: &MockServer) {
+    let repo = |full: &str| json!({"full_name": full, "archived": false, "disabled": false, "pushed_at": days_ago(2), "default_branch": "main"});
+    let commits = json!([{"commit": {"committer": {"name": "a", "date": days_ago(2)}}}]);
+    let mocks = [
+        Mock::given(method("GET"))
+            .and(path("/github/repos/o/alive"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(repo("o/alive"))),
+        Mock::given(method("GET"))
+            .and(path_regex(r"^/github/repos/[a-z]+/[a-z]+/commits$"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(commits)),
+        Mock::given(method("GET"))
+            .and(path("/github/repos/o/gone"))
+            .respond_with(
+                ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
+            ),
+        Mock::given(method("GET"))
+            .and(path("/github/repos/o/old"))
+            .respond_with(ResponseTemplate::new(301).set_body_json(
+                json!({"message": "Moved Permanently", "url": format!("{}/github/repositories/9", server.uri())}),
+            )),
+        Mock::given(method("GET"))
+            .and(path("/github/repositories/9"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(repo("n/new"))),
+    ];
+    for mock in mocks {
+        rt.block_on(mock.mount(server));
+    }
+}
+
+/// A tempdir with catwatch.toml pointing every API at `server`, and a catalog.
+fn project(server: &MockServer, entries: &[(&str, String)], extra: &str) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("catwatch.toml"),
+        format!(
+            "catalog = \"catalog\"\n{}{}{extra}",
+            probe_settings(""),
+            endpoints_at(&server.uri())
+        ),
+    )
+    .unwrap();
+    write_catalog(dir.path(), entries);
+    dir
+}
+
+fn three_entries() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "alive-repo",
+            entry_yaml(
+                "alive-repo",
+                &[("https://github.com/o/alive", "repository")],
+                "",
+            ),
+        ),
+        (
+            "gone-repo",
+            entry_yaml(
+                "gone-repo",
+                &[("https://github.com/o/gone", "repository")],
+                "",
+            ),
+        ),
+        (
+            "moved-repo",
+            entry_yaml(
+                "moved-repo",
+                &[
+                    ("https://github.com/o/old", "repository"),
+                    ("https://github.com/o/unchecked", "paper"),
+                ],
+                "",
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn json_report_matches_the_schema_and_a_dead_entry_fails_the_run() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    github_mocks(&rt, &server);
+    let mut entries = three_entries();
+    // A URL with check: false is never probed.
+    entries[2].1 = entries[2]
+        .1
+        .replace("    role: paper\n", "    role: paper\n    check: false\n");
+    let dir = project(&server, &entries, "");
+    let output = catwatch(dir.path())
+        .args(["check", "--format", "json", "--no-state"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report = json_of(&output);
+    assert_valid(&report);
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["passed"], false);
+    assert_eq!(report["fail_on"], json!(["dead"]));
+    assert_eq!(
+        report["summary"],
+        json!({"total": 3, "statuses": {"ok": 1, "stale": 0, "moved": 1, "archived": 0, "blocked": 0, "failing": 0, "dead": 1, "unknown": 0}, "exempted": 0, "failing_policy": 1})
+    );
+    assert_eq!(ids(&report), ["alive-repo", "gone-repo", "moved-repo"]);
+    let alive = by_id(&report, "alive-repo");
+    assert_eq!(alive["status"], "ok");
+    assert_eq!(
+        alive["last_updated_source"],
+        "github:commits[0].commit.committer.date"
+    );
+    assert_eq!(alive["http_status"], 200);
+    let gone = by_id(&report, "gone-repo");
+    assert_eq!(
+        (&gone["status"], &gone["reason"], &gone["http_status"]),
+        (&json!("dead"), &json!("github-not-found"), &json!(404))
+    );
+    let moved = by_id(&report, "moved-repo");
+    assert_eq!(moved["status"], "moved");
+    assert_eq!(moved["moved_to"], "https://github.com/n/new");
+    assert_eq!(moved["observations"].as_array().unwrap().len(), 1);
+    let sent = rt.block_on(server.received_requests()).unwrap();
+    assert!(
+        sent.iter().all(|r| !r.url.path().contains("unchecked")),
+        "check: false URLs are not probed"
+    );
+}
+
+#[test]
+fn only_selects_entries_and_the_run_passes_without_dead_ones() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    github_mocks(&rt, &server);
+    let dir = project(&server, &three_entries(), "");
+    let output = catwatch(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-state",
+            "--only",
+            "alive-repo",
+            "moved-repo",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report = json_of(&output);
+    assert_valid(&report);
+    assert_eq!(ids(&report), ["alive-repo", "moved-repo"]);
+    assert_eq!(report["passed"], true);
+    let sent = rt.block_on(server.received_requests()).unwrap();
+    assert!(sent.iter().all(|r| !r.url.path().contains("/o/gone")));
+}
+
+#[test]
+fn an_unknown_only_id_exits_2_and_lists_the_known_ids() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    let dir = project(&server, &three_entries(), "");
+    let output = catwatch(dir.path())
+        .args(["check", "--only", "alive-repo", "no-such-entry"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--only names unknown entry id(s): no-such-entry")
+            && stderr.contains("alive-repo, gone-repo, moved-repo"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+    assert!(rt.block_on(server.received_requests()).unwrap().is_empty());
+}
+
+#[test]
+fn fail_on_is_configurable_and_exemptions_keep_the_status_but_pass() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    github_mocks(&rt, &server);
+    let mut entries = three_entries();
+    entries[1].1.push_str(
+        "exemptions:\n  - kind: false-alarm\n    statuses: [dead]\n    reason: Taken down for maintenance, back next week\n    expires: 2099-01-01\n",
+    );
+    let dir = project(
+        &server,
+        &entries,
+        "[policy]\nfail_on = [\"dead\", \"moved\"]\n",
+    );
+    let output = catwatch(dir.path())
+        .args(["check", "--format", "json", "--no-state"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "moved fails this run");
+    let report = json_of(&output);
+    assert_valid(&report);
+    let gone = by_id(&report, "gone-repo");
+    assert_eq!(
+        (&gone["status"], &gone["exempted"]),
+        (&json!("dead"), &json!(true))
+    );
+    assert!(gone["message"].as_str().unwrap().ends_with(
+        "[exempted as a false alarm until 2099-01-01: Taken down for maintenance, back next week]"
+    ));
+    assert_eq!(report["summary"]["exempted"], 1);
+    assert_eq!(report["summary"]["failing_policy"], 1);
+
+    let output = catwatch(dir.path())
+        .args(["check", "--no-state", "--only", "gone-repo", "alive-repo"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "an exempted dead entry passes"
+    );
+}
+
+#[test]
+fn the_table_and_output_file() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    github_mocks(&rt, &server);
+    let dir = project(&server, &three_entries(), "");
+    let output = catwatch(dir.path())
+        .args(["check", "--no-state"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let table = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines[0], "ID          STATUS  UPDATED     REASON");
+    assert!(lines[1].starts_with("alive-repo  ok      20"), "{table}");
+    assert!(
+        lines[2].starts_with("gone-repo   dead    -           github-not-found: https://github.com/o/gone: no such repository"),
+        "{table}"
+    );
+    assert!(
+        lines[3].starts_with("moved-repo  moved   20")
+            && lines[3].contains(
+                "github-renamed: https://github.com/o/old: moved to https://github.com/n/new"
+            ),
+        "{table}"
+    );
+    assert_eq!(lines[5], "3 resources checked: 1 ok, 1 moved, 1 dead.");
+    assert_eq!(
+        lines[6],
+        "FAILED: 1 resource(s) with a status in fail_on [dead]."
+    );
+
+    let out = dir.path().join("reports/check.json");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let output = catwatch(dir.path())
+        .args(["check", "--no-state", "--format", "json", "--output"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "the report goes to the file only");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_valid(&report);
+    assert_eq!(report["summary"]["total"], 3);
+    let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        ["check.json"],
+        "no temporary file is left behind"
+    );
+}
+
+#[test]
+fn tool_failures_exit_2() {
+    let dir = TempDir::new().unwrap();
+    let output = catwatch(dir.path())
+        .args(["check", "--catalog", "does-not-exist"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("does-not-exist"));
+    let output = catwatch(dir.path())
+        .args(["check", "--catalog", ".", "--shard", "3/2"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--shard takes K/N"));
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=catwatch test",
+            "-c",
+            "user.email=test@catwatch.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .status()
+        .expect("git is installed");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn changed_since_checks_only_new_and_changed_entries() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    github_mocks(&rt, &server);
+    let dir = project(&server, &three_entries(), "");
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "catalog"]);
+    // Change one entry, add one, leave one alone.
+    let changed = dir.path().join("catalog/moved-repo.yaml");
+    let text = std::fs::read_to_string(&changed).unwrap();
+    std::fs::write(
+        &changed,
+        text.replace("name: Test moved-repo", "name: Renamed entry"),
+    )
+    .unwrap();
+    write_catalog(
+        dir.path(),
+        &[(
+            "new-entry",
+            entry_yaml(
+                "new-entry",
+                &[("https://github.com/o/gone", "repository")],
+                "",
+            ),
+        )],
+    );
+    let output = catwatch(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-state",
+            "--changed-since",
+            "HEAD",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the new entry is dead: fails at once"
+    );
+    let report = json_of(&output);
+    assert_eq!(ids(&report), ["moved-repo", "new-entry"]);
+    assert_eq!(by_id(&report, "new-entry")["status"], "dead");
+
+    let output = catwatch(dir.path())
+        .args(["check", "--no-state", "--changed-since", "no-such-revision"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-revision"));
+}
+
+/// Real host names, default endpoints: every name resolves (by `[probe]
+/// resolve`) to one TLS server on loopback whose certificate, signed by the
+/// test CA, covers them all; wiremock answers by Host header and path.
+#[test]
+fn scenario_with_real_host_names_and_tls() {
+    let rt = runtime();
+    let dir = TempDir::new().unwrap();
+    let ca = tls::TestCa::new("catwatch scenario CA");
+    let ca_pem = ca.write_pem(dir.path());
+    let server = rt.block_on(MockServer::start());
+    let hosts = [
+        "api.github.com",
+        "zenodo.org",
+        "www.kaggle.com",
+        "doi.org",
+        "api.datacite.org",
+        "www.radiology-journal.example",
+        "huggingface.co",
+        "coronacases.org",
+        "www.coronacases.org",
+        "brixia.github.io",
+    ];
+    let front = rt.block_on(tls::TlsFront::start(
+        &ca.leaf(&hosts, tls::Validity::Good),
+        *server.address(),
+    ));
+    let on = |host: &str, at: &str| Mock::given(header("host", host)).and(path(at.to_owned()));
+    let ok_json = |body: Value| ResponseTemplate::new(200).set_body_json(body);
+    let redirect =
+        |status: u16, to: &str| ResponseTemplate::new(status).insert_header("location", to);
+    let mocks = [
+        on("api.github.com", "/repos/ieee8023/covid-chestxray-dataset").respond_with(ok_json(json!({
+            "full_name": "ieee8023/covid-chestxray-dataset", "archived": false, "disabled": false,
+            "pushed_at": "2021-06-01T00:00:00Z", "default_branch": "master"}))),
+        on("api.github.com", "/repos/ieee8023/covid-chestxray-dataset/commits").respond_with(ok_json(json!([
+            {"commit": {"committer": {"date": "2020-09-20T18:50:00Z"}}}]))),
+        on("api.github.com", "/repos/lindawangg/COVID-Net").respond_with(ok_json(json!({
+            "full_name": "lindawangg/COVID-Net", "archived": true, "disabled": false, "pushed_at": days_ago(400)}))),
+        on("api.github.com", "/repos/lindawangg/COVID-Net/commits").respond_with(ok_json(json!([]))),
+        on("zenodo.org", "/api/records/3757476").respond_with(ok_json(json!({
+            "id": 3757476, "conceptrecid": "3757475", "modified": days_ago(10), "versions": {"is_latest": true}}))),
+        on("zenodo.org", "/api/records/999").respond_with(
+            ResponseTemplate::new(410).set_body_json(json!({"status": 410, "message": "The record has been deleted."}))),
+        on("www.kaggle.com", "/api/v1/datasets/view/tawsifurrahman/covid19-radiography-database").respond_with(ok_json(json!({
+            "ref": "tawsifurrahman/covid19-radiography-database", "lastUpdated": days_ago(30), "currentVersionNumber": 5}))),
+        on("www.kaggle.com", "/c/siim-covid19-detection").respond_with(
+            ResponseTemplate::new(403).insert_header("cf-mitigated", "challenge").set_body_string("Just a moment...")),
+        on("api.datacite.org", "/dois/10.1148/radiol.2020200642").respond_with(
+            ResponseTemplate::new(404).set_body_json(json!({"errors": [{"status": "404", "title": "The resource you are looking for doesn't exist."}]}))),
+        on("doi.org", "/10.1148/radiol.2020200642").respond_with(redirect(302, "https://www.radiology-journal.example/doi/10.1148/radiol.2020200642")),
+        on("www.radiology-journal.example", "/doi/10.1148/radiol.2020200642").respond_with(ResponseTemplate::new(200).set_body_string("<html>article</html>")),
+        on("api.datacite.org", "/dois/10.17632/rscbjbr9sj.2").respond_with(ok_json(json!({"data": {"attributes": {
+            "state": "findable", "isActive": true, "updated": days_ago(100),
+            "relatedIdentifiers": [{"relationType": "IsPreviousVersionOf", "relatedIdentifier": "10.17632/rscbjbr9sj.3", "relatedIdentifierType": "DOI"}]}}}))),
+        on("huggingface.co", "/api/datasets/someone/deleted-xrays").respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"error": "Repository not found"}))),
+        on("coronacases.org", "/").respond_with(redirect(301, "https://www.coronacases.org/")),
+        on("www.coronacases.org", "/").respond_with(ResponseTemplate::new(200).set_body_string("<html>cases</html>")),
+        on("brixia.github.io", "/").respond_with(ResponseTemplate::new(404).set_body_string("There isn't a GitHub Pages site here.")),
+    ];
+    for mock in mocks {
+        rt.block_on(mock.mount(&server));
+    }
+    let resolve: Vec<String> = hosts
+        .iter()
+        .map(|h| format!("\"{}\"", front.resolve_entry(h)))
+        .collect();
+    std::fs::write(
+        dir.path().join("catwatch.toml"),
+        format!(
+            "catalog = \"catalog\"\n{}resolve = [{}]\nextra_root_certs = [\"{}\"]\n",
+            probe_settings(""),
+            resolve.join(", "),
+            ca_pem.display()
+        ),
+    )
+    .unwrap();
+    let one = |id: &'static str, url: &str, role: &str| (id, entry_yaml(id, &[(url, role)], ""));
+    write_catalog(
+        dir.path(),
+        &[
+            one(
+                "covid-chestxray-dataset",
+                "https://github.com/ieee8023/covid-chestxray-dataset",
+                "repository",
+            ),
+            one(
+                "covid-net",
+                "https://github.com/lindawangg/COVID-Net",
+                "repository",
+            ),
+            one(
+                "zenodo-ct",
+                "https://zenodo.org/records/3757476",
+                "download",
+            ),
+            one(
+                "zenodo-deleted",
+                "https://zenodo.org/record/999",
+                "download",
+            ),
+            one(
+                "kaggle-radiography",
+                "https://www.kaggle.com/tawsifurrahman/covid19-radiography-database",
+                "landing",
+            ),
+            one(
+                "siim-competition",
+                "https://www.kaggle.com/c/siim-covid19-detection",
+                "landing",
+            ),
+            one(
+                "radiology-paper",
+                "https://doi.org/10.1148/radiol.2020200642",
+                "doi",
+            ),
+            one(
+                "mendeley-xray",
+                "https://data.mendeley.com/datasets/rscbjbr9sj/2",
+                "download",
+            ),
+            one(
+                "hf-deleted",
+                "https://huggingface.co/datasets/someone/deleted-xrays",
+                "download",
+            ),
+            one("coronacases", "https://coronacases.org/", "landing"),
+            one("brixia", "https://brixia.github.io/", "landing"),
+        ],
+    );
+    let output = catwatch(dir.path())
+        .env("KAGGLE_USERNAME", "catwatch")
+        .env("KAGGLE_KEY", "scenario_key")
+        .args(["check", "--format", "json", "--no-state"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json_of(&output);
+    assert_valid(&report);
+    let expect = [
+        ("covid-chestxray-dataset", "stale", "last-update-too-old"),
+        ("covid-net", "archived", "github-archived"),
+        ("zenodo-ct", "ok", "alive"),
+        ("zenodo-deleted", "dead", "zenodo-deleted"),
+        ("kaggle-radiography", "ok", "alive"),
+        ("siim-competition", "blocked", "cf-mitigated"),
+        ("radiology-paper", "ok", "alive"),
+        ("mendeley-xray", "ok", "alive"),
+        ("hf-deleted", "dead", "huggingface-not-found"),
+        ("coronacases", "moved", "redirect-permanent"),
+        ("brixia", "dead", "http-404"),
+    ];
+    let seen: Vec<(String, String, String)> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_owned(),
+                r["status"].as_str().unwrap().to_owned(),
+                r["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut expected: Vec<(String, String, String)> = expect
+        .iter()
+        .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+    let chest = by_id(&report, "covid-chestxray-dataset");
+    assert_eq!(chest["last_updated"], "2020-09-20T18:50:00Z");
+    assert_eq!(
+        chest["last_updated_source"],
+        "github:commits[0].commit.committer.date"
+    );
+    assert_eq!(
+        by_id(&report, "coronacases")["moved_to"],
+        "https://www.coronacases.org/"
+    );
+    assert_eq!(
+        by_id(&report, "kaggle-radiography")["last_updated_source"],
+        "kaggle:lastUpdated"
+    );
+    assert!(
+        by_id(&report, "mendeley-xray")["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("a newer version exists: https://data.mendeley.com/datasets/rscbjbr9sj/3")
+    );
+    let paper = by_id(&report, "radiology-paper");
+    assert_eq!(
+        paper["final_url"],
+        "https://www.radiology-journal.example/doi/10.1148/radiol.2020200642"
+    );
+    assert_eq!(report["summary"]["statuses"]["dead"], 3);
+    assert!(front.handshakes() >= hosts.len() - 1);
+    let sent = rt.block_on(server.received_requests()).unwrap();
+    let kaggle_auth: Vec<_> = sent
+        .iter()
+        .filter(|r| r.headers.get("authorization").is_some())
+        .map(|r| {
+            (
+                r.headers.get("host").unwrap().to_str().unwrap().to_owned(),
+                r.url.path().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kaggle_auth,
+        [(
+            "www.kaggle.com".to_owned(),
+            "/api/v1/datasets/view/tawsifurrahman/covid19-radiography-database".to_owned()
+        )],
+        "credentials went to the Kaggle API only"
+    );
+}
+
+/// Reliability case 13: tokens at trace level never reach stdout, stderr or
+/// the report, while they do reach their API.
+#[test]
+fn secrets_never_reach_logs_or_reports() {
+    let rt = runtime();
+    let dir = TempDir::new().unwrap();
+    let ca = tls::TestCa::new("catwatch secrets CA");
+    let ca_pem = ca.write_pem(dir.path());
+    let server = rt.block_on(MockServer::start());
+    let hosts = ["api.github.com", "www.kaggle.com"];
+    let front = rt.block_on(tls::TlsFront::start(
+        &ca.leaf(&hosts, tls::Validity::Good),
+        *server.address(),
+    ));
+    let mocks = [
+        Mock::given(method("POST"))
+            .and(header("host", "api.github.com"))
+            .and(path("/graphql"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"r0": {
+                "nameWithOwner": "o/r", "isArchived": false, "isDisabled": false, "pushedAt": days_ago(3),
+                "defaultBranchRef": {"target": {"committedDate": days_ago(3)}}}}}))),
+        Mock::given(method("GET"))
+            .and(header("host", "www.kaggle.com"))
+            .and(path("/api/v1/datasets/view/o/d"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ref": "o/d", "lastUpdated": days_ago(3)}))),
+    ];
+    for mock in mocks {
+        rt.block_on(mock.mount(&server));
+    }
+    let resolve: Vec<String> = hosts
+        .iter()
+        .map(|h| format!("\"{}\"", front.resolve_entry(h)))
+        .collect();
+    std::fs::write(
+        dir.path().join("catwatch.toml"),
+        format!(
+            "catalog = \"catalog\"\n{}resolve = [{}]\nextra_root_certs = [\"{}\"]\n",
+            probe_settings(""),
+            resolve.join(", "),
+            ca_pem.display()
+        ),
+    )
+    .unwrap();
+    write_catalog(
+        dir.path(),
+        &[
+            (
+                "repo",
+                entry_yaml("repo", &[("https://github.com/o/r", "repository")], ""),
+            ),
+            (
+                "data",
+                entry_yaml(
+                    "data",
+                    &[("https://www.kaggle.com/datasets/o/d", "landing")],
+                    "",
+                ),
+            ),
+        ],
+    );
+    let report = dir.path().join("report.json");
+    let output = catwatch(dir.path())
+        .env("CATWATCH_GITHUB_TOKEN", "ghp_canarySECRET42")
+        .env("KAGGLE_USERNAME", "catwatch")
+        .env("KAGGLE_KEY", "kaggleCANARY77")
+        .args([
+            "-vvv",
+            "check",
+            "--format",
+            "json",
+            "--no-state",
+            "--output",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let sent = rt.block_on(server.received_requests()).unwrap();
+    let auth: Vec<String> = sent
+        .iter()
+        .filter_map(|r| {
+            r.headers
+                .get("authorization")
+                .map(|v| v.to_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(auth.len(), 2, "both APIs got their credential");
+    let basic = "Y2F0d2F0Y2g6a2FnZ2xlQ0FOQVJZNzc="; // base64("catwatch:kaggleCANARY77")
+    let texts = [
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        std::fs::read_to_string(&report).unwrap(),
+    ];
+    assert!(!texts[1].is_empty(), "trace logging produced output");
+    for text in &texts {
+        for secret in ["canarySECRET42", "kaggleCANARY77", basic] {
+            assert!(!text.contains(secret), "{secret} leaked into:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn shards_split_the_catalog_without_overlap() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    github_mocks(&rt, &server);
+    let dir = project(&server, &three_entries(), "");
+    let mut seen = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let output = catwatch(dir.path())
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--no-state",
+                "--only",
+                "alive-repo",
+                "moved-repo",
+                "--shard",
+                shard,
+            ])
+            .output()
+            .unwrap();
+        assert!(matches!(output.status.code(), Some(0)), "{output:?}");
+        let report = json_of(&output);
+        assert_valid(&report);
+        assert_eq!(report["shard"], shard);
+        seen.extend(ids(&report));
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["alive-repo", "moved-repo"],
+        "every entry in exactly one shard"
+    );
+}
