@@ -1145,6 +1145,15 @@ fn tokens_reach_only_the_host_they_belong_to() {
         !zen.is_empty() && zen.iter().all(Option::is_none),
         "{zen:?}"
     );
+    for server in [&github, &kaggle, &zenodo, &website] {
+        for request in rt.block_on(server.received_requests()).unwrap() {
+            assert!(
+                !request.url.as_str().contains("canary"),
+                "no token in a URL: {}",
+                request.url
+            );
+        }
+    }
     let stolen = rt.block_on(website.received_requests()).unwrap();
     assert!(
         stolen.iter().all(|r| r.url.path() != "/steal"),

@@ -175,7 +175,7 @@ pub async fn gather_with<F: Fetch>(
         .iter()
         .map(|e| e.urls.iter().filter(|u| u.check).count())
         .sum();
-    let bar = if show_progress {
+    let bar = if show_progress && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(urls as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "{spinner} checking [{bar:30}] {pos}/{len} URLs {elapsed}",

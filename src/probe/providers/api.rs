@@ -411,6 +411,26 @@ mod tests {
     }
 
     #[test]
+    fn bot_challenges_are_blocked_not_gone() {
+        let mut r = testing::response(
+            "https://api.example/x",
+            403,
+            "<html>Just a moment...</html>",
+        );
+        r.headers.push(("cf-mitigated".into(), "challenge".into()));
+        assert!(
+            matches!(unsuccessful(&r).signal, Signal::Blocked { why } if why.starts_with("cf-mitigated: "))
+        );
+        let gone = testing::response("https://api.example/x", 410, "{}");
+        assert!(matches!(unsuccessful(&gone).signal, Signal::Gone { .. }));
+        let busy = testing::response("https://api.example/x", 503, "{}");
+        assert!(matches!(
+            unsuccessful(&busy).signal,
+            Signal::Transient { .. }
+        ));
+    }
+
+    #[test]
     fn rate_limits_are_recognised_from_headers_and_messages() {
         let mut r = testing::response("https://api.github.com/x", 403, "{}");
         assert!(!is_rate_limited(&r));

@@ -277,6 +277,17 @@ impl<F: Fetch> GitHub<'_, F> {
             self.pause.trip(retry_at);
             return all(Found::answered(Signal::RateLimited { retry_at }, &response));
         }
+        let unplaced = errors.iter().find(|e| e.get("path").is_none());
+        if body.get("data").is_none_or(Value::is_null)
+            && let Some(error) = unplaced
+        {
+            return all(Found::answered(
+                Signal::Transient {
+                    why: why("github-graphql-error", message(error)),
+                },
+                &response,
+            ));
+        }
         repos
             .iter()
             .enumerate()
@@ -538,6 +549,64 @@ mod tests {
         assert_eq!(code(gh.probe_rest("o", "dmca").await), "github-legal-block");
         assert_eq!(code(gh.probe_rest("o", "dis").await), "github-disabled");
         assert_eq!(code(gh.probe_rest("o", "down").await), "timeout");
+    }
+
+    #[tokio::test]
+    async fn graphql_reads_each_alias_and_errors_without_a_path() {
+        let api = Url::parse(API).unwrap();
+        let pause = Pause::default();
+        let answer = json!({
+            "data": {"r0": {"nameWithOwner": "a/b", "isArchived": false, "isDisabled": false, "pushedAt": "2026-01-01T00:00:00Z", "defaultBranchRef": null},
+                     "r1": null},
+            "errors": [{"type": "NOT_FOUND", "path": ["r1"], "message": "Could not resolve to a Repository with the name 'c/d'."}]
+        });
+        let fetch = Canned::default().answer(
+            Method::Post,
+            &format!("{API}/graphql"),
+            Ok(response(
+                &format!("{API}/graphql"),
+                200,
+                &answer.to_string(),
+            )),
+        );
+        let gh = GitHub {
+            credential: api::credential_for(&api, "Bearer t".into()),
+            ..probe(&fetch, &api, &pause)
+        };
+        let found = gh
+            .probe_graphql(&[("a".into(), "b".into()), ("c".into(), "d".into())])
+            .await;
+        assert_eq!(found[0].signal, Signal::Alive);
+        assert_eq!(
+            found[0].last_updated.as_ref().unwrap().source,
+            "github:pushedAt"
+        );
+        assert!(
+            matches!(&found[1].signal, Signal::Gone { why } if why.starts_with("github-not-found: Could not resolve"))
+        );
+
+        let broken =
+            json!({"errors": [{"message": "Something went wrong while executing your query."}]});
+        let fetch = Canned::default().answer(
+            Method::Post,
+            &format!("{API}/graphql"),
+            Ok(response(
+                &format!("{API}/graphql"),
+                200,
+                &broken.to_string(),
+            )),
+        );
+        let gh = GitHub {
+            fetch: &fetch,
+            ..gh
+        };
+        let found = gh.probe_graphql(&[("a".into(), "b".into())]).await;
+        assert!(
+            matches!(&found[0].signal, Signal::Transient { why } if why == "github-graphql-error: Something went wrong while executing your query.")
+        );
+        let request = &fetch.seen.lock().unwrap()[0];
+        assert_eq!(request.credential.as_ref().unwrap().host, "api.github.com");
+        assert!(!request.follow_redirects);
     }
 
     #[test]
