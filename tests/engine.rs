@@ -514,6 +514,10 @@ async fn an_endless_body_is_cut_at_the_cap_or_not_read() {
     let response = engine.fetch(Request::get(server.url("/"))).await.unwrap();
     assert_eq!(response.body.len(), 100_000);
     assert!(response.truncated);
+    let exact = FaultServer::start(|_| Reply::text(200, &"x".repeat(100_000))).await;
+    let response = engine.fetch(Request::get(exact.url("/"))).await.unwrap();
+    assert_eq!(response.body.len(), 100_000);
+    assert!(!response.truncated, "a body of exactly the cap is whole");
     let mut status_only = Request::get(server.url("/"));
     status_only.read_body = false;
     let response = engine.fetch(status_only).await.unwrap();
@@ -1052,7 +1056,7 @@ mod website {
         assert_eq!(
             seen.signal,
             Signal::Transient {
-                why: "timeout".into()
+                why: "timeout: timed out after 1000 ms".into()
             }
         );
         assert_eq!(
@@ -1137,7 +1141,7 @@ mod website {
         assert_eq!(
             gone.signal,
             Signal::Gone {
-                why: "http-410".into()
+                why: "http-410: the page answered 410".into()
             }
         );
         assert!(
@@ -1212,7 +1216,7 @@ mod website {
         assert_eq!(
             seen.signal,
             Signal::Transient {
-                why: "http-502".into()
+                why: "http-502: the page answered 502".into()
             }
         );
         // Speaking TLS to a plain HTTP port fails the handshake.

@@ -328,8 +328,12 @@ impl Engine {
                 let room = self.max_body_bytes - body.len();
                 if chunk.len() >= room {
                     body.extend_from_slice(&chunk[..room]);
-                    truncated =
-                        chunk.len() > room || response.chunk().await.ok().flatten().is_some();
+                    // Reading on to learn whether more would come could wait
+                    // on a trickling server; a length that fits says no.
+                    truncated = chunk.len() > room
+                        || response
+                            .content_length()
+                            .is_none_or(|length| length > self.max_body_bytes as u64);
                     break;
                 }
                 body.extend_from_slice(&chunk);

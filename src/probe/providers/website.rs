@@ -163,7 +163,9 @@ pub fn signal_for_response(
     let status = response.status;
     if let Some(why) = bot_wall(response) {
         evidence.push(why.clone());
-        return Signal::Blocked { why };
+        return Signal::Blocked {
+            why: format!("bot-wall: {why}"),
+        };
     }
     match status {
         304 => Signal::NotModified,
@@ -182,10 +184,12 @@ pub fn signal_for_response(
             }
         }
         404 | 410 => Signal::Gone {
-            why: format!("http-{status}"),
+            why: format!("http-{status}: the page answered {status}"),
         },
         401 | 403 => Signal::Blocked {
-            why: format!("http-{status}: access refused (login wall or bot protection)"),
+            why: format!(
+                "access-denied: the page answered {status} (a login wall or bot protection)"
+            ),
         },
         451 => Signal::Blocked {
             why: "http-451: unavailable for legal reasons".to_owned(),
@@ -202,7 +206,7 @@ pub fn signal_for_response(
             Signal::RateLimited { retry_at }
         }
         _ => Signal::Transient {
-            why: format!("http-{status}"),
+            why: format!("http-{status}: the page answered {status}"),
         },
     }
 }
@@ -250,32 +254,24 @@ fn bot_wall(response: &Response) -> Option<String> {
     None
 }
 
+/// Reason codes as `policy` reads them: "code: text".
 fn signal_for_error(err: &FetchError) -> Signal {
+    let transient = |code: &str| Signal::Transient {
+        why: format!("{code}: {err}"),
+    };
     match err {
         FetchError::Refused(why) => Signal::Refused { why: why.clone() },
         FetchError::NoSuchHost(name) => Signal::Gone {
-            why: format!("dns: {name} does not resolve"),
+            why: format!("no-such-host: {name} does not resolve"),
         },
-        FetchError::Timeout(_) => Signal::Transient {
-            why: "timeout".to_owned(),
-        },
-        FetchError::Tls(_) => Signal::Transient {
-            why: "tls-error".to_owned(),
-        },
-        FetchError::Connect(_) => Signal::Transient {
-            why: "connection-failed".to_owned(),
-        },
-        FetchError::Protocol(_) => Signal::Transient {
-            why: "protocol-error".to_owned(),
-        },
+        FetchError::Timeout(_) => transient("timeout"),
+        FetchError::Tls(_) => transient("tls-error"),
+        FetchError::Connect(_) => transient("network-error"),
+        FetchError::Protocol(_) => transient("protocol-error"),
         FetchError::TooManyRedirects(_)
         | FetchError::RedirectLoop(_)
-        | FetchError::BadRedirect(_) => Signal::Transient {
-            why: "redirect-error".to_owned(),
-        },
-        FetchError::BudgetExhausted => Signal::Transient {
-            why: "run-budget-spent".to_owned(),
-        },
+        | FetchError::BadRedirect(_) => transient("redirect-error"),
+        FetchError::BudgetExhausted => transient("budget-exhausted"),
     }
 }
 
@@ -357,13 +353,13 @@ mod tests {
         assert_eq!(
             signal(&response(404, &[])),
             Signal::Gone {
-                why: "http-404".into()
+                why: "http-404: the page answered 404".into()
             }
         );
         assert_eq!(
             signal(&response(410, &[])),
             Signal::Gone {
-                why: "http-410".into()
+                why: "http-410: the page answered 410".into()
             }
         );
         assert!(matches!(
