@@ -91,15 +91,55 @@ fn markdown_url(url: &str) -> String {
         .replace(' ', "%20")
 }
 
-/// Control characters and the Unicode bidirectional controls.
+/// Control characters, line and paragraph separators, and the Unicode
+/// bidirectional controls.
 fn is_hidden(c: char) -> bool {
     (c.is_control() && c != '\t')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200E}'
+                | '\u{200F}'
+        )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn escaped_html_never_contains_markup(text in any::<String>()) {
+            let out = html(&text);
+            prop_assert!(!out.contains(['<', '>', '"', '\'']));
+            let breaks = ['\n', '\r', '\u{202E}'];
+            prop_assert!(!out.contains(breaks), "{}", out);
+        }
+
+        #[test]
+        fn escaped_markdown_never_mentions_or_breaks_a_line(text in any::<String>()) {
+            let out = markdown(&text);
+            let chars: Vec<char> = out.chars().collect();
+            for (i, c) in chars.iter().enumerate() {
+                if *c == '@' || *c == '#' {
+                    prop_assert_eq!(chars.get(i + 1), Some(&'\u{200B}'));
+                }
+            }
+            let breaks = ['\n', '\r', '\u{2028}'];
+            prop_assert!(!out.contains(breaks), "{}", out);
+        }
+
+        #[test]
+        fn only_http_and_https_survive_as_links(text in "[a-zA-Z]{1,10}:[ -~]{0,20}") {
+            if let Some(url) = safe_link(&text) {
+                prop_assert!(matches!(url.scheme(), "http" | "https"));
+            }
+        }
+    }
 
     #[test]
     fn html_escapes_markup_and_quotes() {
