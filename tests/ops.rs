@@ -373,11 +373,13 @@ fn container_script(doc: usize, section: &str, root: &Path) -> String {
     let jobs = yaml_documents("deploy/kubernetes/sharded-job.yaml");
     let container = &jobs[doc]["spec"]["template"]["spec"][section][0];
     let script = strings(&container["args"]).remove(0);
-    script.replace("/shards", &root.join("shards").display().to_string())
+    script
+        .replace("/shards", &root.join("shards").display().to_string())
+        .replace("/var/lib/catwatch", &root.join("var").display().to_string())
 }
 
 #[test]
-fn the_indexed_job_turns_its_index_into_a_shard_and_leaves_a_report() {
+fn the_sharded_jobs_check_merge_and_render_with_the_real_binary() {
     require_tool("sh");
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -387,7 +389,11 @@ fn the_indexed_job_turns_its_index_into_a_shard_and_leaves_a_report() {
     std::os::unix::fs::symlink(bin(), root.join("bin/catwatch")).unwrap();
     // An empty catalog: the real binary runs the real command line, with
     // nothing to probe.
-    std::fs::write(root.join("catwatch.toml"), "catalog = \"catalog\"\n").unwrap();
+    std::fs::write(
+        root.join("catwatch.toml"),
+        "catalog = \"catalog\"\n[state]\npath = \"var/state/catwatch-state.json\"\n",
+    )
+    .unwrap();
     let path = format!(
         "{}:{}",
         root.join("bin").display(),
@@ -430,6 +436,30 @@ fn the_indexed_job_turns_its_index_into_a_shard_and_leaves_a_report() {
         .status()
         .unwrap();
     assert!(status.success(), "wait-for-shards did not finish");
+
+    // Then the merge container: merge into the state, render the site, and
+    // clear the shard reports for the next run.
+    let merge = container_script(1, "containers", root);
+    let status = StdCommand::new("sh")
+        .args(["-c", &merge])
+        .env("PATH", &path)
+        .env("CATWATCH_CONFIG", root.join("catwatch.toml"))
+        .current_dir(root)
+        .status()
+        .unwrap();
+    assert!(status.success(), "merge container failed");
+    let site = root.join("var/site");
+    let merged: Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("check.json")).unwrap()).unwrap();
+    assert_eq!(merged["summary"]["total"], 0);
+    assert!(merged.get("shard").is_none());
+    for file in ["status.md", "index.html", "status.json"] {
+        assert!(site.join(file).is_file(), "{file} missing");
+    }
+    assert!(site.join("badges").is_dir());
+    assert!(root.join("var/state/catwatch-state.json").is_file());
+    let left: Vec<_> = std::fs::read_dir(root.join("shards")).unwrap().collect();
+    assert!(left.is_empty(), "shard reports not cleared: {left:?}");
 }
 
 // --- the nightly workflow's state branch -----------------------------------
