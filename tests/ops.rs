@@ -509,6 +509,8 @@ fn the_state_branch_round_trips_between_runs() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("does not exist yet"));
     std::fs::write(first.join("catwatch-state.json"), "{\"runs\":1}\n").unwrap();
     std::fs::write(first.join("catwatch-state.json.lock"), "").unwrap();
+    // What an interrupted atomic save leaves behind (tempfile's naming).
+    std::fs::write(first.join(".tmpAbC123"), "partial").unwrap();
     assert!(state_branch(&remote, "push", &first).status.success());
     // Nothing changed: nothing pushed.
     let again = state_branch(&remote, "push", &first);
@@ -522,6 +524,7 @@ fn the_state_branch_round_trips_between_runs() {
         "{\"runs\":1}\n"
     );
     assert!(!second.join("catwatch-state.json.lock").exists());
+    assert!(!second.join(".tmpAbC123").exists());
     std::fs::write(second.join("catwatch-state.json"), "{\"runs\":2}\n").unwrap();
     assert!(state_branch(&remote, "push", &second).status.success());
     let log = git(&remote, &["log", "--format=%s", "catwatch-state"]);

@@ -63,7 +63,7 @@ case "$action" in
     ;;
   push)
     # Lock and temporary files stay out of the history.
-    git -C "$dir" add -A -- . ':(exclude)*.lock' ':(exclude)*.tmp' ':(exclude).*.tmp*'
+    git -C "$dir" add -A -- . ':(exclude)*.lock' ':(exclude)*.tmp' ':(exclude).tmp*'
     if git -C "$dir" diff --cached --quiet; then
       echo "state: unchanged, nothing to push"
       exit 0
