@@ -1,6 +1,18 @@
 //! Sharding: `check --shard K/N` takes a stable share of the catalog, split by
 //! the host each entry is probed through, so one host's requests all stay in
 //! one shard and per-host politeness holds across shards.
+//!
+//! The unit is the entry, not the URL: an entry's verdict is judged from all
+//! of its observations, so all of them must be made by one shard. An entry is
+//! keyed by its *probe host*: the first URL that is checked (the catalog lists
+//! the landing page or repository first), reduced to its platform for known
+//! platforms (every GitHub entry goes through api.github.com, so all of them
+//! share one shard, one token and one rate limit) and to the host name for
+//! plain websites. The entry's other URLs (a paper on arxiv.org, a DOI) are
+//! probed by the same shard, so a secondary host may be contacted by several
+//! shards at once: at most N times `[probe] per_host_concurrency` requests in
+//! flight to it. The split depends on nothing but the host and N, so every
+//! shard (and `catwatch merge`) computes the same assignment independently.
 
 use std::fmt;
 use std::str::FromStr;
@@ -61,14 +73,22 @@ pub fn probe_host(entry: &Entry) -> String {
 pub fn select(entries: Vec<Entry>, shard: Shard) -> Vec<Entry> {
     entries
         .into_iter()
-        .filter(|entry| shard_of(&probe_host(entry), shard.count) == shard.index)
+        .filter(|entry| assigned(entry, shard.count) == shard)
         .collect()
+}
+
+/// The shard of `count` that checks `entry`.
+pub fn assigned(entry: &Entry, count: u32) -> Shard {
+    Shard {
+        index: shard_of(&probe_host(entry), count),
+        count,
+    }
 }
 
 fn shard_of(host: &str, count: u32) -> u32 {
     let digest = Sha256::digest(host.as_bytes());
     let head = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
-    head % count + 1
+    head % count.max(1) + 1
 }
 
 #[cfg(test)]
@@ -80,6 +100,76 @@ mod tests {
         assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, count: 4 }));
         for bad in ["0/4", "5/4", "4", "a/b", "1/0"] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    fn entry(id: &str, urls: &[(&str, bool)]) -> Entry {
+        let urls: Vec<String> = urls
+            .iter()
+            .map(|(url, check)| format!(r#"{{"url":"{url}","role":"landing","check":{check}}}"#))
+            .collect();
+        let json = format!(
+            r#"{{"id":"{id}","name":"n","description":"d","kind":"imaging","urls":[{}],
+            "modalities":{{"ct":"Y","xray":"N","mrt":"N","ultrasound":"N","metadata":"U","case_review":"N"}},
+            "access":"open","license":{{"status":"unknown"}},"maintenance":"unknown",
+            "provenance":{{"last_verified":"2026-11-26","verified_against":"t","live_checked":false,"claims":[]}}}}"#,
+            urls.join(",")
+        );
+        serde_json::from_str(&json).unwrap()
+    }
+
+    #[test]
+    fn the_probe_host_is_the_platform_or_the_first_checked_host() {
+        let github = entry(
+            "a",
+            &[
+                ("https://github.com/ieee8023/covid-chestxray-dataset", true),
+                ("https://arxiv.org/abs/2003.11597", true),
+            ],
+        );
+        let other_repo = entry("b", &[("https://github.com/UCSD-AI4H/COVID-CT", true)]);
+        assert_eq!(probe_host(&github), probe_host(&other_repo));
+        let skipped = entry(
+            "c",
+            &[
+                ("https://Example.ORG/unchecked", false),
+                ("https://www.eurorad.org/x", true),
+            ],
+        );
+        assert_eq!(probe_host(&skipped), "www.eurorad.org");
+        assert_eq!(probe_host(&entry("d", &[])), "");
+    }
+
+    #[test]
+    fn the_shards_partition_the_catalog_in_order() {
+        let catalog: Vec<Entry> = (0..60)
+            .map(|i| {
+                entry(
+                    &format!("e{i:02}"),
+                    &[(&format!("https://h{i}.example/"), true)],
+                )
+            })
+            .collect();
+        for count in [1, 2, 3, 4, 7] {
+            let mut seen: Vec<String> = Vec::new();
+            for index in 1..=count {
+                let part = select(catalog.clone(), Shard { index, count });
+                let ids: Vec<String> = part.iter().map(|e| e.id.clone()).collect();
+                let mut sorted = ids.clone();
+                sorted.sort();
+                assert_eq!(ids, sorted, "catalog order kept");
+                for e in &part {
+                    assert_eq!(assigned(e, count), Shard { index, count });
+                }
+                seen.extend(ids);
+            }
+            seen.sort();
+            let all: Vec<String> = catalog.iter().map(|e| e.id.clone()).collect();
+            assert_eq!(seen, all, "every entry in exactly one of {count} shards");
+        }
+        // 60 hosts over 4 shards: none is empty.
+        for index in 1..=4 {
+            assert!(!select(catalog.clone(), Shard { index, count: 4 }).is_empty());
         }
     }
 
