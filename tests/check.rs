@@ -644,7 +644,7 @@ fn scenario_with_real_host_names_and_tls() {
         ("zenodo-ct", "ok", "alive"),
         ("zenodo-deleted", "dead", "zenodo-deleted"),
         ("kaggle-radiography", "ok", "alive"),
-        ("siim-competition", "blocked", "cf-mitigated"),
+        ("siim-competition", "blocked", "bot-wall"),
         ("radiology-paper", "ok", "alive"),
         ("mendeley-xray", "ok", "alive"),
         ("hf-deleted", "dead", "huggingface-not-found"),

@@ -117,7 +117,7 @@ fn entry_yaml(id: &str, url: &str) -> String {
          modalities:\n  ct: Y\n  xray: N\n  mrt: N\n  ultrasound: N\n  metadata: U\n  case_review: N\n\
          access: open\nlicense:\n  status: unknown\nmaintenance: frozen\n\
          provenance:\n  last_verified: 2026-11-01\n  verified_against: a test fixture\n  \
-         live_checked: false\n  claims: []\n"
+         live_checked: false\n  claims:\n    - about: existence\n      source: a test fixture\n      confidence: low\n"
     )
 }
 
