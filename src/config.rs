@@ -205,6 +205,19 @@ mod tests {
     }
 
     #[test]
+    fn the_example_settings_file_documents_the_real_defaults() {
+        let path = Path::new("catwatch.example.toml");
+        let text = include_str!("../catwatch.example.toml");
+        let example = parse_file_settings(path, text).expect("the example parses");
+        let defaults = FileSettings::default();
+        assert_eq!(example.probe, defaults.probe);
+        assert_eq!(example.endpoints, defaults.endpoints);
+        assert_eq!(example.policy, defaults.policy);
+        assert_eq!(example.state, defaults.state);
+        assert_eq!(example.catalog.as_deref(), Some(Path::new(DEFAULT_CATALOG_DIR)));
+    }
+
+    #[test]
     fn secrets_come_from_the_environment_only() {
         let secrets = Secrets::from_env(|name| match name {
             "GITHUB_TOKEN" => Some("t0k".into()),
