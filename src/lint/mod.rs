@@ -272,7 +272,7 @@ fn stray_finding(stray: &crate::catalog::Stray) -> Finding {
             .map(|n| n.to_string_lossy())
             .unwrap_or_default();
         format!(
-            "`{}` is not read as an entry: entry files end in `.yaml`; rename it to `{}.yaml`, or move it out of the catalog",
+            "`{}` does not end in `.yaml`, so the catalog skips it; rename it to `{}.yaml`, or move it out of the catalog",
             escape_for_display(&name),
             escape_for_display(&stem)
         )
