@@ -89,6 +89,8 @@ fn every_semantic_rule_reports_at_its_line() {
     let f = |name: &str| format!("rules/{name}.yaml");
     let expected = vec![
         row(&f("all-no"), 8, 1, "all-flags-no"),
+        // Case 39: formats are asserted, not annotations.
+        row(&f("bad-date"), 20, 18, "invalid-format"),
         row(&f("control-chars"), 2, 7, "invalid-text"),
         row(&f("control-chars"), 3, 14, "invalid-text"),
         row(&f("dup-b"), 6, 10, "duplicate-url"),
