@@ -1,15 +1,15 @@
 //! `catwatch lint` end to end: the real binary on fixture catalogs, asserting
 //! the exact file:line:column and code of every finding, and the exit status.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use serde_json::Value;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint")
-}
+#[path = "support/lint_catalog.rs"]
+mod lint_catalog;
+use lint_catalog::{edit, fixtures, scratch_catalog};
+use serde_json::Value;
 
 fn catwatch(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("catwatch").unwrap();
@@ -89,6 +89,8 @@ fn every_semantic_rule_reports_at_its_line() {
     let f = |name: &str| format!("rules/{name}.yaml");
     let expected = vec![
         row(&f("all-no"), 8, 1, "all-flags-no"),
+        // Case 39: formats are asserted, not annotations.
+        row(&f("bad-date"), 20, 18, "invalid-format"),
         row(&f("control-chars"), 2, 7, "invalid-text"),
         row(&f("control-chars"), 3, 14, "invalid-text"),
         row(&f("dup-b"), 6, 10, "duplicate-url"),
@@ -155,24 +157,6 @@ fn hostile_files_are_refused_each_with_its_position() {
         ]
     );
     assert_eq!(code, 1);
-}
-
-/// A catalog copied from `good/` into a temporary directory.
-fn scratch_catalog() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let catalog = dir.path().join("catalog");
-    std::fs::create_dir(&catalog).unwrap();
-    for item in std::fs::read_dir(fixtures().join("good")).unwrap() {
-        let item = item.unwrap();
-        std::fs::copy(item.path(), catalog.join(item.file_name())).unwrap();
-    }
-    dir
-}
-
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{from} not in {}", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
 /// The bar: eight planted mistakes, each reported at its file and line.

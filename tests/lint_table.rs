@@ -4,6 +4,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::Command;
+
+#[path = "support/lint_catalog.rs"]
+mod lint_catalog;
+use lint_catalog::{edit, scratch_catalog};
 use predicates::str::contains;
 
 fn catwatch(dir: &Path) -> Command {
@@ -12,24 +16,6 @@ fn catwatch(dir: &Path) -> Command {
         .env_remove("CATWATCH_CONFIG")
         .timeout(Duration::from_secs(30));
     cmd
-}
-
-fn scratch_catalog() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let catalog = dir.path().join("catalog");
-    std::fs::create_dir(&catalog).unwrap();
-    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint/good");
-    for item in std::fs::read_dir(good).unwrap() {
-        let item = item.unwrap();
-        std::fs::copy(item.path(), catalog.join(item.file_name())).unwrap();
-    }
-    dir
-}
-
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{from} not in {}", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
 #[test]

@@ -175,3 +175,49 @@ pub fn load_entries(dir: &Path) -> Result<Vec<Entry>, CatalogError> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(dir: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/lint")
+            .join(dir)
+    }
+
+    #[test]
+    fn load_entries_returns_typed_entries_in_file_order() {
+        let entries = load_entries(&fixture("good")).unwrap();
+        let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "covid-chestxray-dataset",
+                "covid-ct",
+                "mosmeddata-covid19-1110"
+            ]
+        );
+        assert_eq!(entries[1].provenance.survey_reference, Some(21));
+    }
+
+    #[test]
+    fn load_entries_refuses_a_failing_catalog_naming_the_first_bad_file() {
+        let err = load_entries(&fixture("rules")).unwrap_err();
+        let CatalogError::Invalid { path, message } = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(path, &fixture("rules").join("all-no.yaml"));
+        assert!(message.contains("[all-flags-no]"), "{message}");
+        assert!(
+            err.to_string().ends_with("run `catwatch lint` for details"),
+            "{err}"
+        );
+        // Warnings alone do not stop the other commands.
+        assert_eq!(load_entries(&fixture("warnings")).unwrap().len(), 1);
+        assert!(matches!(
+            load_entries(&fixture("missing")),
+            Err(CatalogError::Unreadable { .. })
+        ));
+    }
+}

@@ -149,7 +149,25 @@ enum Frame {
 
 /// Parses one YAML document (YAML 1.2 core schema; JSON is YAML too).
 pub fn parse(text: &str) -> Result<Document, YamlError> {
-    let mut builder = Builder::default();
+    let (value, positions) = build(text, true)?;
+    Ok(Document { value, positions })
+}
+
+/// Parses like [`parse`], without recording positions: cheaper, for files
+/// that turn out to have nothing to report. Errors are exactly [`parse`]'s.
+pub fn parse_value(text: &str) -> Result<serde_json::Value, YamlError> {
+    match build(text, false) {
+        Ok((value, _)) => Ok(value),
+        // The full pass words the error (a duplicate key names its first line).
+        Err(_) => parse(text).map(|doc| doc.value),
+    }
+}
+
+fn build(text: &str, record: bool) -> Result<(Value, Vec<(String, Located)>), YamlError> {
+    let mut builder = Builder {
+        record,
+        ..Builder::default()
+    };
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| {
@@ -173,6 +191,8 @@ pub fn parse(text: &str) -> Result<Document, YamlError> {
 
 #[derive(Default)]
 struct Builder {
+    /// Whether to record pointers and positions.
+    record: bool,
     stack: Vec<Frame>,
     root: Option<Value>,
     documents: usize,
@@ -249,9 +269,7 @@ impl Builder {
                 if self.stack.len() >= MAX_DEPTH {
                     return Err(too_deep(at));
                 }
-                let (pointer, key) = self.child_pointer();
-                self.positions
-                    .push((pointer.clone(), Located { value: at, key }));
+                let pointer = self.record(at);
                 self.stack.push(match event {
                     Event::SequenceStart(..) => Frame::Sequence {
                         pointer,
@@ -292,9 +310,19 @@ impl Builder {
         }
     }
 
-    fn place(&mut self, value: Value, at: Position) -> Result<(), YamlError> {
+    /// Records the next node's position; returns its pointer (empty when not recording).
+    fn record(&mut self, at: Position) -> String {
+        if !self.record {
+            return String::new();
+        }
         let (pointer, key) = self.child_pointer();
-        self.positions.push((pointer, Located { value: at, key }));
+        self.positions
+            .push((pointer.clone(), Located { value: at, key }));
+        pointer
+    }
+
+    fn place(&mut self, value: Value, at: Position) -> Result<(), YamlError> {
+        self.record(at);
         self.attach(value);
         Ok(())
     }
@@ -313,12 +341,9 @@ impl Builder {
         }
     }
 
-    fn finish(self) -> Result<Document, YamlError> {
+    fn finish(self) -> Result<(Value, Vec<(String, Located)>), YamlError> {
         match self.root {
-            Some(value) if !value.is_null() => Ok(Document {
-                value,
-                positions: self.positions,
-            }),
+            Some(value) if !value.is_null() => Ok((value, self.positions)),
             _ => Err(YamlError::new(
                 YamlErrorKind::Empty,
                 Position::START,
@@ -411,6 +436,19 @@ mod tests {
             doc.value_position("/urls/0/nope"),
             doc.value_position("/urls/0")
         );
+    }
+
+    #[test]
+    fn the_fast_pass_gives_the_same_value_and_errors() {
+        for text in [
+            "id: a\nurls:\n  - url: x\n    role: y\n",
+            "id: a\nname: x\nid: b\n",
+            "a: &x 1\n",
+            "a: [1\n",
+            "",
+        ] {
+            assert_eq!(parse_value(text), parse(text).map(|d| d.value), "{text:?}");
+        }
     }
 
     #[test]

@@ -88,7 +88,8 @@ impl LintReport {
 /// What one file leaves for the rules that compare entries.
 #[derive(Debug, Default)]
 struct Facts {
-    id: Option<(String, Position)>,
+    /// The id, when it is safe.
+    id: Option<String>,
     urls: Vec<urls::UrlFact>,
 }
 
@@ -115,7 +116,12 @@ pub fn lint(gathered: &Gathered, today: Date, keep_values: bool) -> LintReport {
             values.push(result.value);
         }
     }
-    findings.extend(rules::duplicates(&facts));
+    // Positions of duplicates come from parsing those files again, in full.
+    let locate = |file: usize, pointer: &str| match &gathered.files[file].content {
+        Ok(text) => yaml::parse(text).map_or(Position::START, |doc| doc.value_position(pointer)),
+        Err(_) => Position::START,
+    };
+    findings.extend(rules::duplicates(&facts, &locate));
     findings.sort_by(|a, b| {
         (&a.file, a.line, a.column, a.code).cmp(&(&b.file, b.line, b.column, b.code))
     });
@@ -147,22 +153,47 @@ fn lint_file(
         Ok(text) => text,
         Err(problem) => return fail(read_finding(path, problem)),
     };
+    // Most files have nothing to report: judge them first without positions,
+    // and parse again with positions only when something must be reported.
+    let quick = match yaml::parse_value(text) {
+        Ok(value) => yaml::Document {
+            value,
+            positions: Vec::new(),
+        },
+        Err(err) => return fail(yaml_finding(path, err)),
+    };
+    let first = judge(path, &quick, schema, today);
+    if first.findings.is_empty() {
+        return FileResult {
+            findings: first.findings,
+            facts: first.facts,
+            value: keep_value.then_some(quick.value),
+        };
+    }
     let doc = match yaml::parse(text) {
         Ok(doc) => doc,
-        Err(err) => {
-            let code = match err.kind {
-                YamlErrorKind::Syntax => Code::YamlSyntax,
-                YamlErrorKind::DuplicateKey => Code::DuplicateKey,
-                YamlErrorKind::Alias => Code::YamlAlias,
-                YamlErrorKind::TooDeep => Code::TooDeep,
-                YamlErrorKind::MultipleDocuments => Code::MultipleDocuments,
-                YamlErrorKind::Empty => Code::EmptyFile,
-                YamlErrorKind::ComplexKey => Code::ComplexKey,
-                YamlErrorKind::Tag => Code::YamlTag,
-            };
-            return fail(finding(path, err.position, code, err.message, None));
-        }
+        Err(err) => return fail(yaml_finding(path, err)),
     };
+    let full = judge(path, &doc, schema, today);
+    FileResult {
+        findings: full.findings,
+        facts: full.facts,
+        value: keep_value.then_some(doc.value),
+    }
+}
+
+struct Judgement {
+    findings: Vec<Finding>,
+    facts: Facts,
+}
+
+/// The per-file rules and the schema, on one parsed document.
+fn judge(
+    path: &Path,
+    doc: &yaml::Document,
+    schema: &jsonschema::Validator,
+    today: Date,
+) -> Judgement {
     let entry_id = doc
         .value
         .get("id")
@@ -170,7 +201,7 @@ fn lint_file(
         .map(|id| escape_for_display(id).into_owned());
     let mut ctx = rules::FileContext {
         path,
-        doc: &doc,
+        doc,
         entry: entry_id,
         today,
         findings: Vec::new(),
@@ -178,20 +209,28 @@ fn lint_file(
         facts: Facts::default(),
     };
     rules::check_file(&mut ctx);
-    let schema_findings = schema::check(
-        schema,
-        &doc,
-        path,
-        ctx.entry.as_deref(),
-        &ctx.owned_pointers,
-    );
+    let schema_findings =
+        schema::check(schema, doc, path, ctx.entry.as_deref(), &ctx.owned_pointers);
     let mut findings = ctx.findings;
     findings.extend(schema_findings);
-    FileResult {
+    Judgement {
         findings,
         facts: ctx.facts,
-        value: keep_value.then_some(doc.value),
     }
+}
+
+fn yaml_finding(path: &Path, err: yaml::YamlError) -> Finding {
+    let code = match err.kind {
+        YamlErrorKind::Syntax => Code::YamlSyntax,
+        YamlErrorKind::DuplicateKey => Code::DuplicateKey,
+        YamlErrorKind::Alias => Code::YamlAlias,
+        YamlErrorKind::TooDeep => Code::TooDeep,
+        YamlErrorKind::MultipleDocuments => Code::MultipleDocuments,
+        YamlErrorKind::Empty => Code::EmptyFile,
+        YamlErrorKind::ComplexKey => Code::ComplexKey,
+        YamlErrorKind::Tag => Code::YamlTag,
+    };
+    finding(path, err.position, code, err.message, None)
 }
 
 fn finding(
@@ -272,7 +311,7 @@ fn stray_finding(stray: &crate::catalog::Stray) -> Finding {
             .map(|n| n.to_string_lossy())
             .unwrap_or_default();
         format!(
-            "`{}` is not read as an entry: entry files end in `.yaml`; rename it to `{}.yaml`, or move it out of the catalog",
+            "`{}` does not end in `.yaml`, so the catalog skips it; rename it to `{}.yaml`, or move it out of the catalog",
             escape_for_display(&name),
             escape_for_display(&stem)
         )

@@ -33,8 +33,23 @@ impl FileContext<'_> {
     }
 
     fn str_at(&self, pointer: &str) -> Option<&str> {
-        self.doc.value.pointer(pointer).and_then(Value::as_str)
+        lookup(&self.doc.value, pointer).and_then(Value::as_str)
     }
+}
+
+/// `Value::pointer` without its allocations (it unescapes every token into a
+/// new string); the rules look up a dozen pointers in every file.
+fn lookup<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
+    let mut current = value;
+    for token in pointer.split('/').skip(1) {
+        let token = crate::catalog::yaml::unescape_token(token);
+        current = match current {
+            Value::Object(members) => members.get(token.as_ref())?,
+            Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(current)
 }
 
 pub fn check_file(ctx: &mut FileContext<'_>) {
@@ -76,7 +91,7 @@ fn check_id(ctx: &mut FileContext<'_>) {
             ),
         );
     } else {
-        ctx.facts.id = Some((id.clone(), at));
+        ctx.facts.id = Some(id.clone());
     }
     let stem = ctx
         .path
@@ -131,7 +146,7 @@ fn check_urls(ctx: &mut FileContext<'_>) {
                 normalised: urls::normalise(&url),
                 doi: urls::doi(&url),
                 shareable: role.as_deref() == Some("paper"),
-                at,
+                pointer: pointer.clone(),
             });
         }
     }
@@ -188,7 +203,7 @@ fn check_flags(ctx: &mut FileContext<'_>) {
 
 fn check_survey_reference(ctx: &mut FileContext<'_>) {
     let pointer = "/provenance/survey_reference";
-    let given = ctx.doc.value.pointer(pointer).and_then(Value::as_i64);
+    let given = lookup(&ctx.doc.value, pointer).and_then(Value::as_i64);
     if let Some(n) = given.filter(|n| !survey::is_data_reference(*n)) {
         let at = ctx.doc.value_position(pointer);
         ctx.report(
@@ -298,30 +313,39 @@ fn check_license(ctx: &mut FileContext<'_>) {
 }
 
 /// Ids, resource URLs and DOIs that appear twice, reported at the second
-/// occurrence (in file order) and naming the first.
-pub fn duplicates(files: &[(&Path, Facts)]) -> Vec<Finding> {
-    struct First<'a> {
-        path: &'a Path,
-        line: u32,
-    }
+/// occurrence (in file order) and naming the first. `locate(file, pointer)`
+/// gives a position; it is called only for the duplicates found.
+pub fn duplicates(
+    files: &[(&Path, Facts)],
+    locate: &dyn Fn(usize, &str) -> Position,
+) -> Vec<Finding> {
+    /// Where a value was first seen: the file's index and the value's pointer.
+    type First<'a> = (usize, &'a str);
     let mut ids: HashMap<&str, First<'_>> = HashMap::new();
     let mut seen_urls: HashMap<&str, First<'_>> = HashMap::new();
     let mut dois: HashMap<&str, First<'_>> = HashMap::new();
     let mut findings = Vec::new();
-    let where_ = |first: &First<'_>| format!("{}:{}", super::display_path(first.path), first.line);
-    for (path, facts) in files {
-        let entry = facts.id.as_ref().map(|(id, _)| id.as_str());
-        if let Some((id, at)) = &facts.id {
+    let where_ = |(file, pointer): First<'_>| {
+        let line = locate(file, pointer).line;
+        format!("{}:{line}", super::display_path(files[file].0))
+    };
+    for (index, (path, facts)) in files.iter().enumerate() {
+        let entry = facts.id.as_deref();
+        let mut report = |pointer: &str, code: Code, message: String| {
+            findings.push(finding(path, locate(index, pointer), code, message, entry));
+        };
+        if let Some(id) = &facts.id {
             match ids.get(id.as_str()) {
-                Some(first) => findings.push(finding(
-                    path,
-                    *at,
+                Some(first) => report(
+                    "/id",
                     Code::DuplicateId,
-                    format!("the id `{id}` is already used at {}; merge the two entries or choose another id", where_(first)),
-                    entry,
-                )),
+                    format!(
+                        "the id `{id}` is already used at {}; merge the two entries or choose another id",
+                        where_(*first)
+                    ),
+                ),
                 None => {
-                    ids.insert(id, First { path, line: at.line });
+                    ids.insert(id, (index, "/id"));
                 }
             }
         }
@@ -332,15 +356,17 @@ pub fn duplicates(files: &[(&Path, Facts)]) -> Vec<Finding> {
             .filter(|u| !u.shareable && u.doi.is_none())
         {
             match seen_urls.get(url.normalised.as_str()) {
-                Some(first) => findings.push(finding(
-                    path,
-                    url.at,
+                Some(first) => report(
+                    &url.pointer,
                     Code::DuplicateUrl,
-                    format!("{} names the same resource as the URL at {}; merge the entries or remove this URL", url.shown, where_(first)),
-                    entry,
-                )),
+                    format!(
+                        "{} names the same resource as the URL at {}; merge the entries or remove this URL",
+                        url.shown,
+                        where_(*first)
+                    ),
+                ),
                 None => {
-                    seen_urls.insert(&url.normalised, First { path, line: url.at.line });
+                    seen_urls.insert(&url.normalised, (index, &url.pointer));
                 }
             }
         }
@@ -348,25 +374,17 @@ pub fn duplicates(files: &[(&Path, Facts)]) -> Vec<Finding> {
         for url in facts.urls.iter().filter(|u| !u.shareable) {
             let Some(doi) = &url.doi else { continue };
             match dois.get(doi.as_str()) {
-                Some(first) if first.path != *path => findings.push(finding(
-                    path,
-                    url.at,
+                Some(first) if first.0 != index => report(
+                    &url.pointer,
                     Code::DuplicateDoi,
                     format!(
                         "the DOI {doi} is already given at {}; one DOI belongs to one entry",
-                        where_(first)
+                        where_(*first)
                     ),
-                    entry,
-                )),
+                ),
                 Some(_) => {}
                 None => {
-                    dois.insert(
-                        doi,
-                        First {
-                            path,
-                            line: url.at.line,
-                        },
-                    );
+                    dois.insert(doi, (index, &url.pointer));
                 }
             }
         }
@@ -377,6 +395,25 @@ pub fn duplicates(files: &[(&Path, Facts)]) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lookup_agrees_with_serde_json() {
+        let value = serde_json::json!({"a": [{"b/c": 1, "d~e": 2}], "": 3});
+        for pointer in [
+            "",
+            "/a",
+            "/a/0",
+            "/a/0/b~1c",
+            "/a/0/d~0e",
+            "/",
+            "/a/1",
+            "/a/x",
+            "/z",
+            "/a/0/b~1c/q",
+        ] {
+            assert_eq!(lookup(&value, pointer), value.pointer(pointer), "{pointer}");
+        }
+    }
 
     #[test]
     fn safe_ids() {

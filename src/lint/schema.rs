@@ -115,7 +115,7 @@ pub fn check(
                     shown(error.instance()),
                     format,
                     match format.as_str() {
-                        "date" => "; write the date as YYYY-MM-DD",
+                        "date" => "; write a real calendar date as YYYY-MM-DD",
                         "uri" => "; write a full https://... address",
                         _ => "",
                     }

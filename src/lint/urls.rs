@@ -7,7 +7,6 @@ use url::{Host, Url};
 
 use super::Code;
 use crate::catalog::platform::{Target, canonical_suggestion};
-use crate::catalog::yaml::Position;
 
 /// Hosts (and their subdomains) known to serve https, beyond the platforms
 /// `catalog::platform` recognises. An `http://` URL on one of them is an error.
@@ -58,7 +57,8 @@ pub struct UrlFact {
     pub doi: Option<String>,
     /// `paper` URLs may be shared: one article can describe several resources.
     pub shareable: bool,
-    pub at: Position,
+    /// Where it is, resolved to a position only if it is reported.
+    pub pointer: String,
 }
 
 /// Checks one URL. Returns the problems found and the parsed URL when it
