@@ -214,7 +214,10 @@ mod tests {
         assert_eq!(example.endpoints, defaults.endpoints);
         assert_eq!(example.policy, defaults.policy);
         assert_eq!(example.state, defaults.state);
-        assert_eq!(example.catalog.as_deref(), Some(Path::new(DEFAULT_CATALOG_DIR)));
+        assert_eq!(
+            example.catalog.as_deref(),
+            Some(Path::new(DEFAULT_CATALOG_DIR))
+        );
     }
 
     #[test]

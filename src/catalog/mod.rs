@@ -164,14 +164,15 @@ pub fn load_entries(dir: &Path) -> Result<Vec<Entry>, CatalogError> {
     gathered
         .files
         .iter()
-        .zip(report.values)
-        .map(|(file, value)| {
+        .zip(report.entries)
+        .map(|(file, entry)| {
             let invalid = |message: String| CatalogError::Invalid {
                 path: file.path.clone(),
                 message,
             };
-            let value = value.ok_or_else(|| invalid("the entry could not be parsed".into()))?;
-            serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
+            entry
+                .ok_or_else(|| invalid("the entry could not be parsed".into()))?
+                .map_err(invalid)
         })
         .collect()
 }

@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use crate::catalog::read::ReadProblem;
 use crate::catalog::yaml::{self, Position, YamlErrorKind};
-use crate::catalog::{Gathered, SourceFile};
+use crate::catalog::{Entry, Gathered, SourceFile};
 pub use codes::Code;
 pub use rules::is_safe_id;
 
@@ -64,8 +64,9 @@ pub struct LintReport {
     pub findings: Vec<Finding>,
     /// How many files were examined.
     pub files: usize,
-    /// The parsed value of each file, in file order, when asked for and parsed.
-    pub values: Vec<Option<Value>>,
+    /// Each file's typed entry, in file order, when asked for and parsed
+    /// (`Err`: the value does not deserialise into an [`Entry`]).
+    pub entries: Vec<Option<Result<Entry, String>>>,
 }
 
 impl LintReport {
@@ -96,24 +97,25 @@ struct Facts {
 struct FileResult {
     findings: Vec<Finding>,
     facts: Facts,
-    value: Option<Value>,
+    entry: Option<Result<Entry, String>>,
 }
 
-/// Lints every gathered file. `keep_values` keeps each parsed value in the
-/// report (for loading entries); the lint command leaves it off to save memory.
-pub fn lint(gathered: &Gathered, today: Date, keep_values: bool) -> LintReport {
+/// Lints every gathered file. `keep_entries` keeps each file's typed entry in
+/// the report (for loading the catalog); the lint command leaves it off. Each
+/// worker converts its own value, so the untyped values never pile up.
+pub fn lint(gathered: &Gathered, today: Date, keep_entries: bool) -> LintReport {
     let schema = schema::validator();
     let results = crate::catalog::parallel_map(&gathered.files, |file| {
-        lint_file(file, schema, today, keep_values)
+        lint_file(file, schema, today, keep_entries)
     });
     let mut findings: Vec<Finding> = gathered.strays.iter().map(stray_finding).collect();
-    let mut values = Vec::with_capacity(if keep_values { results.len() } else { 0 });
+    let mut entries = Vec::with_capacity(if keep_entries { results.len() } else { 0 });
     let mut facts = Vec::with_capacity(results.len());
     for (file, result) in gathered.files.iter().zip(results) {
         findings.extend(result.findings);
         facts.push((file.path.as_path(), result.facts));
-        if keep_values {
-            values.push(result.value);
+        if keep_entries {
+            entries.push(result.entry);
         }
     }
     // Positions of duplicates come from parsing those files again, in full.
@@ -128,7 +130,7 @@ pub fn lint(gathered: &Gathered, today: Date, keep_values: bool) -> LintReport {
     LintReport {
         findings,
         files: gathered.files.len(),
-        values,
+        entries,
     }
 }
 
@@ -141,13 +143,13 @@ fn lint_file(
     file: &SourceFile,
     schema: &jsonschema::Validator,
     today: Date,
-    keep_value: bool,
+    keep_entry: bool,
 ) -> FileResult {
     let path = file.path.as_path();
     let fail = |finding: Finding| FileResult {
         findings: vec![finding],
         facts: Facts::default(),
-        value: None,
+        entry: None,
     };
     let text = match &file.content {
         Ok(text) => text,
@@ -167,7 +169,7 @@ fn lint_file(
         return FileResult {
             findings: first.findings,
             facts: first.facts,
-            value: keep_value.then_some(quick.value),
+            entry: keep_entry.then(|| typed(quick.value)),
         };
     }
     let doc = match yaml::parse(text) {
@@ -178,8 +180,12 @@ fn lint_file(
     FileResult {
         findings: full.findings,
         facts: full.facts,
-        value: keep_value.then_some(doc.value),
+        entry: keep_entry.then(|| typed(doc.value)),
     }
+}
+
+fn typed(value: Value) -> Result<Entry, String> {
+    serde_json::from_value(value).map_err(|e| e.to_string())
 }
 
 struct Judgement {
