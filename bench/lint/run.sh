@@ -14,7 +14,8 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000)
 work=${BENCH_DIR:-/tmp/catwatch-lint-bench}
 # Release builds live apart from the shared debug target (override with BENCH_TARGET_DIR).
-export CARGO_TARGET_DIR=${BENCH_TARGET_DIR:-/work/target-release}
+if [ -z "${BENCH_TARGET_DIR:-}" ] && [ -d /work/target-release ]; then BENCH_TARGET_DIR=/work/target-release; fi
+export CARGO_TARGET_DIR=${BENCH_TARGET_DIR:-${CARGO_TARGET_DIR:-target}}
 
 if [ ! -x /usr/bin/time ]; then
   export DEBIAN_FRONTEND=noninteractive

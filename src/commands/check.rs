@@ -18,6 +18,7 @@ use jiff::Timestamp;
 use crate::Outcome;
 use crate::catalog::{self, Entry};
 use crate::cli::{CheckArgs, CheckFormat};
+use crate::commands::write_atomically;
 use crate::config::Config;
 use crate::observation::{ResourceCheck, Validators};
 use crate::policy::classify;
@@ -222,21 +223,4 @@ fn report(
         shard.map(|s| s.to_string()),
         now,
     )
-}
-
-/// Writes `text` to `path` through a temporary file in the same directory,
-/// so a reader never sees half a report.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.as_file().sync_all())
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.persist(path)
-        .with_context(|| format!("replacing {}", path.display()))?;
-    Ok(())
 }

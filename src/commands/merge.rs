@@ -17,6 +17,7 @@ use anyhow::Context;
 use crate::Outcome;
 use crate::catalog::{self, Entry};
 use crate::cli::{CheckFormat, MergeArgs};
+use crate::commands::write_atomically;
 use crate::config::Config;
 use crate::report::check::{
     CheckReport, CheckedResource, REPORT_VERSION, render_human, render_json,
@@ -268,24 +269,6 @@ fn read_report(path: &Path) -> anyhow::Result<CheckReport> {
             path.display()
         )
     })
-}
-
-/// Writes through a temporary file in the same directory, so a reader never
-/// sees half a report.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    fs_err::create_dir_all(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.as_file().sync_all())
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.persist(path)
-        .with_context(|| format!("replacing {}", path.display()))?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -7,3 +7,40 @@ pub mod merge;
 pub mod monitor;
 pub mod report;
 pub mod table;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+/// The one way a command writes a file: a temporary file beside it, synced,
+/// then renamed over it, so a reader (a web server, a CI step) never sees half
+/// a file. The result is world-readable (0644), not the temporary file's 0600.
+pub(crate) fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs_err::create_dir_all(&dir)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".catwatch-")
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    std::io::Write::write_all(&mut temp, text.as_bytes())
+        .and_then(|()| readable_by_all(temp.as_file()))
+        .and_then(|()| temp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    temp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn readable_by_all(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn readable_by_all(_file: &std::fs::File) -> std::io::Result<()> {
+    Ok(())
+}

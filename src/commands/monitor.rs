@@ -315,7 +315,8 @@ fn write_reports(
     entries: &[Entry],
     now: Timestamp,
 ) -> anyhow::Result<()> {
-    use super::report::{Rendered, render, write};
+    use super::report::{Rendered, render};
+    use super::write_atomically as write;
     let report = state::to_report(state, entries, now);
     let files = [
         (ReportFormat::Markdown, "status.md"),

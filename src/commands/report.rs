@@ -6,6 +6,7 @@ use anyhow::Context;
 use crate::Outcome;
 use crate::catalog;
 use crate::cli::{ReportArgs, ReportFormat};
+use crate::commands::write_atomically as write;
 use crate::config::Config;
 use crate::report::model::StatusReport;
 use crate::state::{self, State, store};
@@ -66,29 +67,4 @@ pub(crate) fn render(format: ReportFormat, report: &StatusReport) -> anyhow::Res
         ReportFormat::Json => Rendered::One(json::render(report)),
         ReportFormat::Badges => Rendered::Many(badges::render(report)?),
     })
-}
-
-/// Writes `text` to `path` through a temporary file and a rename, so a web
-/// server serving the directory never sees half a file.
-pub(crate) fn write(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    fs_err::create_dir_all(&dir)?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".catwatch-report-")
-        .tempfile_in(&dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    std::io::Write::write_all(&mut temp, text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        temp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    temp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }

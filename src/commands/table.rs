@@ -43,16 +43,7 @@ pub fn run(config: &Config, args: TableArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Failed);
     }
     if !up_to_date {
-        let dir = file
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        let mut temp = tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("cannot write next to {}", file.display()))?;
-        std::io::Write::write_all(&mut temp, wanted.as_bytes())
-            .with_context(|| format!("cannot write {}", file.display()))?;
-        temp.persist(file)
-            .with_context(|| format!("cannot replace {}", file.display()))?;
+        crate::commands::write_atomically(file, &wanted)?;
     }
     println!(
         "wrote the table of {} entries to {}",
