@@ -221,6 +221,16 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_shows_the_example_settings_file_in_full() {
+        let readme = include_str!("../README.md");
+        let example = include_str!("../catwatch.example.toml");
+        assert!(
+            readme.contains(&format!("```toml\n{example}```")),
+            "README.md's settings block differs from catwatch.example.toml: copy the file into it"
+        );
+    }
+
+    #[test]
     fn secrets_come_from_the_environment_only() {
         let secrets = Secrets::from_env(|name| match name {
             "GITHUB_TOKEN" => Some("t0k".into()),
