@@ -82,6 +82,17 @@ struct Stats {
     other: AtomicU64,
     /// Per host (and "total"): (in flight now, most at once).
     in_flight: Mutex<BTreeMap<String, (u64, u64)>>,
+    /// Requests in flight integrated over time (request-microseconds), when
+    /// it last changed, and when the last request arrived: how well a client
+    /// kept its slots busy, and how long its tail was.
+    occupancy: Mutex<Occupancy>,
+}
+
+#[derive(Default)]
+struct Occupancy {
+    request_us: u128,
+    changed: Option<std::time::Instant>,
+    last_start: Option<std::time::Instant>,
 }
 
 impl Stats {
@@ -89,10 +100,23 @@ impl Stats {
         let now = std::time::Instant::now();
         self.window.lock().unwrap().get_or_insert((now, now));
         let mut map = self.in_flight.lock().unwrap();
+        self.occupy(now, map.get("total").map_or(0, |t| t.0), true);
         for key in [host, "total"] {
             let entry = map.entry(key.to_owned()).or_default();
             entry.0 += 1;
             entry.1 = entry.1.max(entry.0);
+        }
+    }
+
+    /// Adds the time since the last change at `in_flight` requests.
+    fn occupy(&self, now: std::time::Instant, in_flight: u64, starting: bool) {
+        let mut occupancy = self.occupancy.lock().unwrap();
+        if let Some(changed) = occupancy.changed {
+            occupancy.request_us += now.duration_since(changed).as_micros() * u128::from(in_flight);
+        }
+        occupancy.changed = Some(now);
+        if starting {
+            occupancy.last_start = Some(now);
         }
     }
 
@@ -102,6 +126,7 @@ impl Stats {
             *last = now;
         }
         let mut map = self.in_flight.lock().unwrap();
+        self.occupy(now, map.get("total").map_or(0, |t| t.0), false);
         for key in [host, "total"] {
             if let Some(entry) = map.get_mut(key) {
                 entry.0 -= 1;
@@ -127,8 +152,18 @@ impl Stats {
         };
         let (first_ms, last_ms) =
             window.map_or((0, 0), |(first, last)| (epoch_ms(first), epoch_ms(last)));
+        let occupancy = self.occupancy.lock().unwrap();
+        let mean_in_flight = if busy_ms == 0 {
+            0.0
+        } else {
+            occupancy.request_us as f64 / (busy_ms as f64 * 1000.0)
+        };
+        let tail_ms = match (window, occupancy.last_start) {
+            (Some((_, last)), Some(start)) => last.saturating_duration_since(start).as_millis(),
+            _ => 0,
+        };
         format!(
-            "{{\"connections\": {}, \"busy_ms\": {busy_ms}, \"first_ms\": {first_ms}, \"last_ms\": {last_ms}, \"head\": {}, \"get\": {}, \"other\": {}, \"max_in_flight_total\": {}, \"max_in_flight_per_host\": {{{}}}}}\n",
+            "{{\"connections\": {}, \"busy_ms\": {busy_ms}, \"first_ms\": {first_ms}, \"last_ms\": {last_ms}, \"mean_in_flight\": {mean_in_flight:.1}, \"tail_ms\": {tail_ms}, \"head\": {}, \"get\": {}, \"other\": {}, \"max_in_flight_total\": {}, \"max_in_flight_per_host\": {{{}}}}}\n",
             self.connections.load(Ordering::SeqCst),
             self.heads.load(Ordering::SeqCst),
             self.gets.load(Ordering::SeqCst),

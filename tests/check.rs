@@ -404,6 +404,62 @@ fn tool_failures_exit_2() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--shard takes K/N"));
 }
 
+/// Probing starts while the catalog is still being read, and a catalog the
+/// lint gate refuses late (its last file repeats the first file's URL) stops
+/// the probing at once: exit 2 with the gate's error, no report and no
+/// state, without waiting for the slow answers already asked for.
+#[test]
+fn a_catalog_refused_by_the_gate_stops_the_probing_and_writes_nothing() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    rt.block_on(
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(60)))
+            .mount(&server),
+    );
+    let mut entries: Vec<(String, String)> = (0..1000)
+        .map(|i| {
+            let id = format!("repo-{i:04}");
+            let url = format!("https://github.com/o/r{i}");
+            let yaml = entry_yaml(&id, &[(url.as_str(), "repository")], "");
+            (id, yaml)
+        })
+        .collect();
+    entries.push((
+        "zz-repeats-the-first".into(),
+        entry_yaml(
+            "zz-repeats-the-first",
+            &[("https://github.com/o/r0", "repository")],
+            "",
+        ),
+    ));
+    let entries: Vec<(&str, String)> = entries
+        .iter()
+        .map(|(id, yaml)| (id.as_str(), yaml.clone()))
+        .collect();
+    let dir = project(&server, &entries, "");
+    let started = std::time::Instant::now();
+    let output = catwatch(dir.path())
+        .args(["check", "--format", "json", "--output", "check.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("duplicate-url"), "{stderr}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the probing went on after the gate refused the catalog ({:?})",
+        started.elapsed()
+    );
+    assert!(!dir.path().join("check.json").exists(), "no report");
+    assert!(!dir.path().join("state").exists(), "no state");
+    let asked = rt.block_on(server.received_requests()).unwrap().len();
+    assert!(
+        asked > 0,
+        "the probing had started before the gate's verdict"
+    );
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let status = std::process::Command::new("git")
         .current_dir(dir)

@@ -957,7 +957,7 @@ async fn conditional_headers_come_from_the_validators() {
 mod website {
     use super::*;
     use catwatch::observation::Signal;
-    use catwatch::probe::providers::website::probe_website;
+    use catwatch::probe::providers::website::{HeadTrust, TRUST_AFTER, probe_website};
     use jiff::Timestamp;
     use wiremock::matchers::{header, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -967,7 +967,14 @@ mod website {
     }
 
     async fn probe(engine: &Engine, target: &Url) -> catwatch::observation::Observation {
-        probe_website(engine, target, &Validators::default(), now()).await
+        probe_website(
+            engine,
+            target,
+            &Validators::default(),
+            &HeadTrust::default(),
+            now(),
+        )
+        .await
     }
 
     fn methods(requests: &[wiremock::Request]) -> Vec<String> {
@@ -1041,6 +1048,129 @@ mod website {
             );
         }
         assert_eq!(server.received_requests().await.unwrap().len(), 6);
+    }
+
+    /// Mounts HEAD and GET answers for `paths` on `server`.
+    async fn answers(server: &MockServer, head: u16, get: u16, paths: &[String]) {
+        for p in paths {
+            Mock::given(method("HEAD"))
+                .and(path(p.as_str()))
+                .respond_with(ResponseTemplate::new(head).insert_header("etag", "\"e\""))
+                .mount(server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path(p.as_str()))
+                .respond_with(ResponseTemplate::new(get).insert_header("etag", "\"e\""))
+                .mount(server)
+                .await;
+        }
+    }
+
+    fn gone_paths(n: u32) -> Vec<String> {
+        (0..n).map(|i| format!("/gone-{i}")).collect()
+    }
+
+    /// After a HEAD success and TRUST_AFTER HEAD 404s that GET confirmed, a
+    /// host's next HEAD 404 is believed without a second request.
+    #[tokio::test]
+    async fn a_host_whose_head_404s_agree_with_get_earns_trust() {
+        let server = MockServer::start().await;
+        answers(&server, 200, 200, &["/live".to_owned()]).await;
+        let gone = gone_paths(TRUST_AFTER + 2);
+        answers(&server, 404, 404, &gone).await;
+        let engine = engine(&loopback());
+        let trust = HeadTrust::default();
+        let probe = |p: String| {
+            let target = url(&format!("{}{p}", server.uri()));
+            let (engine, trust) = (&engine, &trust);
+            async move { probe_website(engine, &target, &Validators::default(), trust, now()).await }
+        };
+        assert_eq!(probe("/live".into()).await.signal, Signal::Alive);
+        let mut seen = Vec::new();
+        for p in &gone {
+            seen.push(probe(p.clone()).await);
+        }
+        assert!(seen.iter().all(|o| matches!(o.signal, Signal::Gone { .. })));
+        let mut expected = vec!["HEAD /live".to_owned()];
+        for (i, p) in gone.iter().enumerate() {
+            expected.push(format!("HEAD {p}"));
+            if (i as u32) < TRUST_AFTER {
+                expected.push(format!("GET {p}"));
+            }
+        }
+        assert_eq!(
+            methods(&server.received_requests().await.unwrap()),
+            expected
+        );
+        let trusted = &seen[TRUST_AFTER as usize];
+        assert!(
+            trusted
+                .evidence
+                .iter()
+                .any(|e| e.contains("not confirmed with GET")),
+            "{:?}",
+            trusted.evidence
+        );
+    }
+
+    /// One HEAD 404 that GET contradicts, and the host's HEAD 404s are
+    /// confirmed for the rest of the run; a host where HEAD never succeeded
+    /// (no HEAD support at all) never earns trust, however many of its dead
+    /// links GET confirms.
+    #[tokio::test]
+    async fn a_contradicted_or_never_successful_head_is_always_confirmed() {
+        let contradicting = MockServer::start().await;
+        answers(&contradicting, 200, 200, &["/live".to_owned()]).await;
+        answers(&contradicting, 404, 200, &["/head-lies".to_owned()]).await;
+        let gone = gone_paths(TRUST_AFTER + 2);
+        answers(&contradicting, 404, 404, &gone).await;
+        let no_head = MockServer::start().await;
+        answers(&no_head, 404, 404, &gone).await;
+        answers(&no_head, 404, 200, &["/live".to_owned()]).await;
+
+        let engine = engine(&loopback());
+        let trust = HeadTrust::default();
+        let probe = |base: String, p: &str| {
+            let target = url(&format!("{base}{p}"));
+            let (engine, trust) = (&engine, &trust);
+            async move { probe_website(engine, &target, &Validators::default(), trust, now()).await }
+        };
+        let base = contradicting.uri();
+        assert_eq!(probe(base.clone(), "/live").await.signal, Signal::Alive);
+        assert_eq!(
+            probe(base.clone(), "/head-lies").await.signal,
+            Signal::Alive
+        );
+        for p in &gone {
+            assert!(matches!(
+                probe(base.clone(), p).await.signal,
+                Signal::Gone { .. }
+            ));
+        }
+        let gets = |requests: Vec<wiremock::Request>| {
+            requests
+                .iter()
+                .filter(|r| r.method.as_str() == "GET")
+                .count()
+        };
+        assert_eq!(
+            gets(contradicting.received_requests().await.unwrap()),
+            1 + gone.len(),
+            "every HEAD 404 after the contradiction is confirmed"
+        );
+
+        let base = no_head.uri();
+        for p in &gone {
+            assert!(matches!(
+                probe(base.clone(), p).await.signal,
+                Signal::Gone { .. }
+            ));
+        }
+        assert_eq!(probe(base.clone(), "/live").await.signal, Signal::Alive);
+        assert_eq!(
+            gets(no_head.received_requests().await.unwrap()),
+            gone.len() + 1
+        );
     }
 
     #[tokio::test]
@@ -1176,7 +1306,15 @@ mod website {
             etag: Some("\"v7\"".into()),
             last_modified: None,
         };
-        let cached = probe_website(&engine, &url(&format!("{base}/cached")), &known, now()).await;
+        let trust = HeadTrust::default();
+        let cached = probe_website(
+            &engine,
+            &url(&format!("{base}/cached")),
+            &known,
+            &trust,
+            now(),
+        )
+        .await;
         assert_eq!(cached.signal, Signal::NotModified);
         assert_eq!(cached.validators, known, "the known validators are kept");
         let conditional = server

@@ -2,8 +2,9 @@
 //! and [`read`]) and parsing them with source positions (pure, in [`yaml`]),
 //! so every later finding can point at file:line:column.
 //!
-//! [`load_entries`] is what the other commands call: it runs the full lint
-//! gate and hands back typed entries only when the catalog passes it.
+//! [`load_entries`] and [`stream_entries`] are what the other commands call:
+//! they run the full lint gate and hand back typed entries only when the
+//! catalog passes it.
 
 pub mod entry;
 pub mod platform;
@@ -57,11 +58,29 @@ impl Gathered {
     }
 }
 
-/// Reads the entry files under `paths`: each directory's `*.yaml` files (not
+/// What a catalog holds, before any file is read.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Entry files, sorted by path.
+    pub entry_paths: Vec<PathBuf>,
+    pub strays: Vec<Stray>,
+}
+
+impl Listing {
+    /// The ids the entry files claim by their names (an entry's id must be its
+    /// file name, which the gate enforces).
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.entry_paths
+            .iter()
+            .filter_map(|path| path.file_stem()?.to_str())
+    }
+}
+
+/// Finds the entry files under `paths`: each directory's `*.yaml` files (not
 /// recursing; hidden files are skipped), and each file named directly.
 /// `Err` only when a path cannot be examined at all (missing, unreadable
 /// directory): that is the tool failing, not a finding.
-pub fn gather(paths: &[PathBuf]) -> Result<Gathered, CatalogError> {
+pub fn list(paths: &[PathBuf]) -> Result<Listing, CatalogError> {
     let mut entry_paths = Vec::new();
     let mut strays = Vec::new();
     for path in paths {
@@ -100,19 +119,37 @@ pub fn gather(paths: &[PathBuf]) -> Result<Gathered, CatalogError> {
             }
         }
     }
-    entry_paths.sort();
+    // By bytes: the same order as comparing paths component by component
+    // within one directory, and many times faster for 100,000 files.
+    entry_paths.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     entry_paths.dedup();
     strays.sort();
     strays.dedup();
-    let contents = parallel_map(&entry_paths, |p| read::read_entry(p));
-    Ok(Gathered {
-        files: entry_paths
-            .into_iter()
-            .zip(contents)
-            .map(|(path, content)| SourceFile { path, content })
-            .collect(),
+    Ok(Listing {
+        entry_paths,
         strays,
     })
+}
+
+/// Lists and reads the entry files under `paths` (see [`list`]).
+pub fn gather(paths: &[PathBuf]) -> Result<Gathered, CatalogError> {
+    let listing = list(paths)?;
+    Ok(Gathered {
+        files: read_files(&listing.entry_paths),
+        strays: listing.strays,
+    })
+}
+
+fn read_files(paths: &[PathBuf]) -> Vec<SourceFile> {
+    let contents = parallel_map(paths, |p| read::read_entry(p));
+    paths
+        .iter()
+        .zip(contents)
+        .map(|(path, content)| SourceFile {
+            path: path.clone(),
+            content,
+        })
+        .collect()
 }
 
 /// Maps `f` over `items` on every core, keeping order: a 100,000-entry
@@ -138,19 +175,44 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
     })
 }
 
-/// Loads the catalog in `dir` for the commands that use it (check, monitor,
-/// table): runs the whole lint gate first and refuses a catalog with errors,
-/// naming the first bad file.
+/// Files read and judged at a time while streaming: small enough that the
+/// first entries are ready within milliseconds, large enough for every core.
+const STREAM_CHUNK: usize = 128;
+
+/// Loads the catalog in `dir` for the commands that use it (table, report,
+/// monitor, merge): runs the whole lint gate and refuses a catalog with
+/// errors, naming the first bad file.
 pub fn load_entries(dir: &Path) -> Result<Vec<Entry>, CatalogError> {
-    let gathered = gather(&[dir.to_path_buf()])?;
-    let today = crate::lint::today();
-    let report = crate::lint::lint(&gathered, today, true);
-    if let Some(first) = report
-        .findings
-        .iter()
-        .find(|f| f.severity == crate::lint::Severity::Error)
-    {
-        return Err(CatalogError::Invalid {
+    let mut entries = Vec::new();
+    stream_entries(&list(&[dir.to_path_buf()])?, |entry| entries.push(entry))?;
+    Ok(entries)
+}
+
+/// Reads the listed catalog through the lint gate a chunk at a time, handing
+/// each entry to `accept`, in file order, as soon as its own file has passed,
+/// so that `check` can start probing while later files are still being read.
+/// Entries stop flowing at the first error; the rules that compare entries
+/// (duplicates) run at the end. On `Err` the catalog is refused and whatever
+/// `accept` received must be thrown away.
+pub fn stream_entries(
+    listing: &Listing,
+    mut accept: impl FnMut(Entry),
+) -> Result<(), CatalogError> {
+    let mut gate = crate::lint::Gate::new(crate::lint::today(), crate::lint::Purpose::Load);
+    gate.add_strays(&listing.strays);
+    let mut files = Vec::with_capacity(listing.entry_paths.len());
+    for paths in listing.entry_paths.chunks(STREAM_CHUNK) {
+        let chunk = read_files(paths);
+        let entries = gate.add(&chunk);
+        if !gate.has_errors() {
+            entries.into_iter().flatten().for_each(&mut accept);
+        }
+        files.extend(chunk);
+    }
+    let report = gate.finish(&files);
+    match report.findings.first() {
+        // Only errors are kept when loading, and they are sorted.
+        Some(first) => Err(CatalogError::Invalid {
             path: first.file.clone(),
             message: format!(
                 "the catalog has {} lint error(s), the first at line {}: [{}] {}",
@@ -159,22 +221,9 @@ pub fn load_entries(dir: &Path) -> Result<Vec<Entry>, CatalogError> {
                 first.code,
                 first.message
             ),
-        });
+        }),
+        None => Ok(()),
     }
-    gathered
-        .files
-        .iter()
-        .zip(report.entries)
-        .map(|(file, entry)| {
-            let invalid = |message: String| CatalogError::Invalid {
-                path: file.path.clone(),
-                message,
-            };
-            entry
-                .ok_or_else(|| invalid("the entry could not be parsed".into()))?
-                .map_err(invalid)
-        })
-        .collect()
 }
 
 #[cfg(test)]

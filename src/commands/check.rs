@@ -1,31 +1,34 @@
 //! `catwatch check`: load the catalog, pick the entries asked for, probe them,
 //! judge them, record them in the state, render the report, and pass or fail
-//! the run against `[policy] fail_on`.
+//! the run against `[policy] fail_on`. Loading, probing and judging overlap:
+//! each entry is probed as soon as its file has passed the lint gate, and
+//! judged as soon as its last URL has answered (see [`load_and_gather`]).
 //!
 //! Exit status: 0 when no resource outside an active exemption has a `fail_on`
 //! status (default: dead), 1 when one has, 2 when the check could not run.
 //! There is no hysteresis here: a dead entry fails the run at once, which is
 //! what a pull request that adds or changes an entry needs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, bail};
+use futures_util::FutureExt;
 use jiff::Timestamp;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::Outcome;
 use crate::catalog::{self, Entry};
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::commands::write_atomically;
+use crate::commands::{free_in_background, write_atomically};
 use crate::config::Config;
-use crate::observation::{ResourceCheck, Validators};
+use crate::observation::{Observation, ResourceCheck, Validators};
 use crate::policy::classify;
-use crate::probe::Prober;
 use crate::probe::engine::Engine;
-use crate::probe::fetch::Fetch;
-use crate::report::check::{CheckReport, CheckedResource, render_human, render_json};
+use crate::probe::{self, Prober};
+use crate::report::check::{CheckReport, CheckedResource, render_human, render_json, write_json};
 use crate::shard::{self, Shard};
 use crate::state;
 
@@ -36,57 +39,82 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
         .map(str::parse)
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    let entries = catalog::load_entries(&config.catalog_dir)?;
-    let entries = select(config, entries, &args, shard)?;
+    let listing = catalog::list(std::slice::from_ref(&config.catalog_dir))?;
+    let selection = Selection::new(config, &args, shard, &listing)?;
     let known = if args.no_state {
         HashMap::new()
     } else {
         state::load_validators(&config.state).context("reading the state file")?
     };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let results = gather(config, &entries, &known, show_progress)?;
+    let (entries, results) = load_and_gather(config, &listing, &selection, &known, show_progress)?;
     let now = Timestamp::now();
     if !args.no_state {
         state::record_checks(&config.state, &entries, &results, now)
             .context("recording the checks in the state file")?;
     }
     let report = report(config, &entries, results, shard, now);
-    let text = match args.format {
-        CheckFormat::Human => render_human(&report),
-        CheckFormat::Json => render_json(&report),
-    };
     match &args.output {
-        Some(path) => write_atomically(path, &text)?,
-        None => std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
+        Some(path) => write_atomically(path, &render(&report, args.format))?,
+        None => write_report(&report, args.format, std::io::stdout().lock())
             .context("writing the report to stdout")?,
     }
-    Ok(if report.passed {
+    let passed = report.passed;
+    free_in_background((entries, report));
+    Ok(if passed {
         Outcome::Clean
     } else {
         Outcome::Failed
     })
 }
 
-/// The entries the command line asks for: `--only`, then `--changed-since`,
-/// then `--shard`, each narrowing the last.
-fn select(
-    config: &Config,
-    entries: Vec<Entry>,
-    args: &CheckArgs,
+fn render(report: &CheckReport, format: CheckFormat) -> String {
+    match format {
+        CheckFormat::Human => render_human(report),
+        CheckFormat::Json => render_json(report),
+    }
+}
+
+/// The report on stdout; JSON is written as it is produced, so a large one is
+/// never held whole in memory.
+fn write_report(
+    report: &CheckReport,
+    format: CheckFormat,
+    mut out: impl Write,
+) -> std::io::Result<()> {
+    match format {
+        CheckFormat::Human => out.write_all(render_human(report).as_bytes()),
+        CheckFormat::Json => write_json(report, out),
+    }
+}
+
+/// The entries the command line asks for: all of them, or those `--only`
+/// names, then those changed since `--changed-since`, then those of
+/// `--shard`, each narrowing the last. Decided entry by entry, so entries can
+/// be picked as they are loaded.
+struct Selection {
+    only: Option<HashSet<String>>,
+    changed: Option<HashSet<String>>,
     shard: Option<Shard>,
-) -> anyhow::Result<Vec<Entry>> {
-    let mut entries = entries;
-    if !args.only.is_empty() {
+}
+
+impl Selection {
+    /// Refuses `--only` ids that no file in the catalog claims, before anything
+    /// is loaded or probed.
+    fn new(
+        config: &Config,
+        args: &CheckArgs,
+        shard: Option<Shard>,
+        listing: &catalog::Listing,
+    ) -> anyhow::Result<Selection> {
+        let known: Vec<&str> = listing.ids().collect();
         let unknown: Vec<&str> = args
             .only
             .iter()
-            .filter(|id| !entries.iter().any(|e| &e.id == *id))
+            .filter(|id| !known.contains(&id.as_str()))
             .map(String::as_str)
             .collect();
         if !unknown.is_empty() {
-            let known: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
             bail!(
                 "--only names unknown entry id(s): {}. Known ids in {}: {}",
                 unknown.join(", "),
@@ -94,16 +122,27 @@ fn select(
                 known.join(", ")
             );
         }
-        entries.retain(|e| args.only.contains(&e.id));
+        let changed = match &args.changed_since {
+            Some(rev) => Some(changed_files(&config.catalog_dir, rev)?),
+            None => None,
+        };
+        Ok(Selection {
+            only: (!args.only.is_empty()).then(|| args.only.iter().cloned().collect()),
+            changed: changed.map(HashSet::from_iter),
+            shard,
+        })
     }
-    if let Some(rev) = &args.changed_since {
-        let changed = changed_files(&config.catalog_dir, rev)?;
-        entries.retain(|e| changed.contains(&e.id));
+
+    fn wants(&self, entry: &Entry) -> bool {
+        self.only.as_ref().is_none_or(|ids| ids.contains(&entry.id))
+            && self
+                .changed
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&entry.id))
+            && self
+                .shard
+                .is_none_or(|shard| shard::assigned(entry, shard.count) == shard)
     }
-    if let Some(shard) = shard {
-        entries = shard::select(entries, shard);
-    }
-    Ok(entries)
 }
 
 /// The file stems of catalog files added or changed since `rev` (committed,
@@ -148,54 +187,120 @@ fn changed_files(dir: &Path, rev: &str) -> anyhow::Result<Vec<String>> {
         .collect())
 }
 
+/// Loads the catalog and probes it at the same time: a thread streams the
+/// entries through the lint gate ([`catalog::stream_entries`]) and each entry
+/// the selection wants is probed as soon as its file has passed. Should the
+/// gate refuse the catalog (an error in a later file, or a duplicate across
+/// files), the probing stops at once and the command fails with the gate's
+/// error, writing nothing, as if nothing had been probed.
+fn load_and_gather(
+    config: &Config,
+    listing: &catalog::Listing,
+    selection: &Selection,
+    known: &HashMap<String, Validators>,
+    show_progress: bool,
+) -> anyhow::Result<(Vec<Entry>, Vec<ResourceCheck>)> {
+    let bar = progress_bar(show_progress);
+    let (to_probe, loaded) = mpsc::unbounded_channel();
+    let (gate_says, verdict) = oneshot::channel();
+    // Each entry is judged as soon as its last URL is in, while slower
+    // answers are still awaited; the report keeps the catalog's order.
+    let mut entries: Vec<Option<Entry>> = Vec::new();
+    let mut checks: Vec<Option<ResourceCheck>> = Vec::new();
+    let judge = |index: usize, entry: Entry, seen: Vec<Observation>| {
+        let check = classify::judge(&entry, seen, &config.policy, Timestamp::now());
+        if entries.len() <= index {
+            entries.resize_with(index + 1, || None);
+            checks.resize_with(index + 1, || None);
+        }
+        entries[index] = Some(entry);
+        checks[index] = Some(check);
+    };
+    let gated = std::thread::scope(|scope| {
+        // The gate starts first, so that setting up the engine (trust roots,
+        // runtime) overlaps reading the first files.
+        scope.spawn(move || {
+            let passed = catalog::stream_entries(listing, |entry| {
+                if selection.wants(&entry) {
+                    // The receiver is gone only when the probing was stopped.
+                    let _ = to_probe.send(entry);
+                }
+            });
+            drop(to_probe);
+            let _ = gate_says.send(passed);
+        });
+        let runtime = runtime()?;
+        let engine = Engine::new(&config.probe).context("setting up the HTTP engine")?;
+        let prober = Prober::new(&engine, &config.endpoints, &config.secrets, &config.probe);
+        let gated = runtime.block_on(async {
+            let gate = async {
+                match verdict.await {
+                    Ok(passed) => passed.map_err(anyhow::Error::from),
+                    Err(_) => Err(anyhow::anyhow!("loading the catalog stopped unexpectedly")),
+                }
+            };
+            let probing = prober.probe_stream(probe::receiving(loaded), known, &bar, judge);
+            futures_util::try_join!(gate, probing.map(Ok)).map(|_| ())
+        });
+        // Idle connections need no goodbye, nor the answer to wait for them.
+        free_in_background(runtime);
+        gated
+    });
+    bar.finish_and_clear();
+    gated?;
+    Ok((present(entries), present(checks)))
+}
+
+/// The values of `slots` that are there, in order.
+fn present<T>(slots: Vec<Option<T>>) -> Vec<T> {
+    let mut values = Vec::with_capacity(slots.len());
+    values.extend(slots.into_iter().flatten());
+    values
+}
+
 /// Probes `entries` and judges each one. `known` holds the validators from the
-/// previous run (by URL) for conditional requests. Shared by `check` and `monitor`.
+/// previous run (by URL) for conditional requests. Used by `monitor`, which
+/// loads the catalog before it takes its lock and reads its state.
 pub fn gather(
     config: &Config,
     entries: &[Entry],
     known: &HashMap<String, Validators>,
     show_progress: bool,
 ) -> anyhow::Result<Vec<ResourceCheck>> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = runtime()?;
     let engine = Engine::new(&config.probe).context("setting up the HTTP engine")?;
-    Ok(runtime.block_on(gather_with(&engine, config, entries, known, show_progress)))
-}
-
-/// [`gather`] over any [`Fetch`], on the caller's runtime.
-pub async fn gather_with<F: Fetch>(
-    fetch: &F,
-    config: &Config,
-    entries: &[Entry],
-    known: &HashMap<String, Validators>,
-    show_progress: bool,
-) -> Vec<ResourceCheck> {
-    let urls: usize = entries
-        .iter()
-        .map(|e| e.urls.iter().filter(|u| u.check).count())
-        .sum();
-    let bar = if show_progress && std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(urls as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} checking [{bar:30}] {pos}/{len} URLs {elapsed}",
-        ) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let prober = Prober::new(fetch, &config.endpoints, &config.secrets, &config.probe);
-    let observations = prober.probe_entries(entries, known, &|| bar.inc(1)).await;
+    let prober = Prober::new(&engine, &config.endpoints, &config.secrets, &config.probe);
+    let bar = progress_bar(show_progress);
+    let observations = runtime.block_on(prober.probe_entries(entries, known, &bar));
     bar.finish_and_clear();
+    runtime.shutdown_background();
     let now = Timestamp::now();
-    entries
+    Ok(entries
         .iter()
         .zip(observations)
         .map(|(entry, seen)| classify::judge(entry, seen, &config.policy, now))
-        .collect()
+        .collect())
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// A bar on stderr when it is a terminal; its length grows as URLs are queued.
+fn progress_bar(show: bool) -> indicatif::ProgressBar {
+    if !show || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} checking [{bar:30}] {pos}/{len} URLs {elapsed}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
 }
 
 fn report(
@@ -210,6 +315,9 @@ fn report(
         .into_iter()
         .map(|check| {
             let exempted = by_id.get(check.id.as_str()).is_some_and(|entry| {
+                if entry.exemptions.is_empty() {
+                    return false;
+                }
                 let verdict = classify::classify(entry, &check.observations, &config.policy, now);
                 verdict.status == check.status
                     && classify::exemption(entry, &verdict, now).is_some()

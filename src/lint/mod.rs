@@ -64,9 +64,6 @@ pub struct LintReport {
     pub findings: Vec<Finding>,
     /// How many files were examined.
     pub files: usize,
-    /// Each file's typed entry, in file order, when asked for and parsed
-    /// (`Err`: the value does not deserialise into an [`Entry`]).
-    pub entries: Vec<Option<Result<Entry, String>>>,
 }
 
 impl LintReport {
@@ -97,41 +94,101 @@ struct Facts {
 struct FileResult {
     findings: Vec<Finding>,
     facts: Facts,
-    entry: Option<Result<Entry, String>>,
+    entry: Option<Entry>,
 }
 
-/// Lints every gathered file. `keep_entries` keeps each file's typed entry in
-/// the report (for loading the catalog); the lint command leaves it off. Each
-/// worker converts its own value, so the untyped values never pile up.
-pub fn lint(gathered: &Gathered, today: Date, keep_entries: bool) -> LintReport {
-    let schema = schema::validator();
-    let results = crate::catalog::parallel_map(&gathered.files, |file| {
-        lint_file(file, schema, today, keep_entries)
-    });
-    let mut findings: Vec<Finding> = gathered.strays.iter().map(stray_finding).collect();
-    let mut entries = Vec::with_capacity(if keep_entries { results.len() } else { 0 });
-    let mut facts = Vec::with_capacity(results.len());
-    for (file, result) in gathered.files.iter().zip(results) {
-        findings.extend(result.findings);
-        facts.push((file.path.as_path(), result.facts));
-        if keep_entries {
-            entries.push(result.entry);
+/// Why files are linted, which decides what the gate keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `catwatch lint`: every finding, each at its exact place.
+    Report,
+    /// Loading the catalog for another command: the typed entries and the
+    /// errors that refuse the catalog. Warnings are the contributor's business,
+    /// so they are neither kept nor located (locating costs a second parse).
+    Load,
+}
+
+/// The lint gate, fed the files in order a batch at a time: each batch is
+/// judged file by file (in parallel, one chunk per core), and the rules that
+/// compare entries (duplicates) run once every file is in.
+pub struct Gate {
+    today: Date,
+    purpose: Purpose,
+    findings: Vec<Finding>,
+    facts: Vec<Facts>,
+}
+
+impl Gate {
+    pub fn new(today: Date, purpose: Purpose) -> Gate {
+        Gate {
+            today,
+            purpose,
+            findings: Vec::new(),
+            facts: Vec::new(),
         }
     }
-    // Positions of duplicates come from parsing those files again, in full.
-    let locate = |file: usize, pointer: &str| match &gathered.files[file].content {
-        Ok(text) => yaml::parse(text).map_or(Position::START, |doc| doc.value_position(pointer)),
-        Err(_) => Position::START,
-    };
-    findings.extend(rules::duplicates(&facts, &locate));
-    findings.sort_by(|a, b| {
-        (&a.file, a.line, a.column, a.code).cmp(&(&b.file, b.line, b.column, b.code))
-    });
-    LintReport {
-        findings,
-        files: gathered.files.len(),
-        entries,
+
+    /// Things in the catalog directory that are not entry files.
+    pub fn add_strays(&mut self, strays: &[crate::catalog::Stray]) {
+        self.findings.extend(strays.iter().map(stray_finding));
     }
+
+    /// Judges the next `files`, which follow those given before. For
+    /// [`Purpose::Load`], each file's typed entry when the file has no error
+    /// (`None` otherwise); for [`Purpose::Report`], `None` for every file.
+    pub fn add(&mut self, files: &[SourceFile]) -> Vec<Option<Entry>> {
+        let schema = schema::validator();
+        let (today, purpose) = (self.today, self.purpose);
+        let results =
+            crate::catalog::parallel_map(files, |file| lint_file(file, schema, today, purpose));
+        let mut entries = Vec::with_capacity(results.len());
+        for result in results {
+            self.findings.extend(result.findings);
+            self.facts.push(result.facts);
+            entries.push(result.entry);
+        }
+        entries
+    }
+
+    /// Whether an error has been found so far: if so, the catalog is refused
+    /// whatever the remaining files say.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// Runs the rules that compare entries over `files` (every file given to
+    /// [`Gate::add`], in the same order) and returns the sorted findings.
+    pub fn finish(self, files: &[SourceFile]) -> LintReport {
+        let facts: Vec<(&Path, Facts)> = files
+            .iter()
+            .map(|file| file.path.as_path())
+            .zip(self.facts)
+            .collect();
+        // Positions of duplicates come from parsing those files again, in full.
+        let locate = |file: usize, pointer: &str| match &files[file].content {
+            Ok(text) => {
+                yaml::parse(text).map_or(Position::START, |doc| doc.value_position(pointer))
+            }
+            Err(_) => Position::START,
+        };
+        let mut findings = self.findings;
+        findings.extend(rules::duplicates(&facts, &locate));
+        findings.sort_by(|a, b| {
+            (&a.file, a.line, a.column, a.code).cmp(&(&b.file, b.line, b.column, b.code))
+        });
+        LintReport {
+            findings,
+            files: files.len(),
+        }
+    }
+}
+
+/// Lints every gathered file and reports every finding (`catwatch lint`).
+pub fn lint(gathered: &Gathered, today: Date) -> LintReport {
+    let mut gate = Gate::new(today, Purpose::Report);
+    gate.add_strays(&gathered.strays);
+    gate.add(&gathered.files);
+    gate.finish(&gathered.files)
 }
 
 /// Whether a JSON value passes the entry schema alone (no semantic rules).
@@ -143,7 +200,7 @@ fn lint_file(
     file: &SourceFile,
     schema: &jsonschema::Validator,
     today: Date,
-    keep_entry: bool,
+    purpose: Purpose,
 ) -> FileResult {
     let path = file.path.as_path();
     let fail = |finding: Finding| FileResult {
@@ -165,22 +222,42 @@ fn lint_file(
         Err(err) => return fail(yaml_finding(path, err)),
     };
     let first = judge(path, &quick, schema, today);
-    if first.findings.is_empty() {
-        return FileResult {
-            findings: first.findings,
-            facts: first.facts,
-            entry: keep_entry.then(|| typed(quick.value)),
+    let reportable = |f: &Finding| purpose == Purpose::Report || f.severity == Severity::Error;
+    if !first.findings.iter().any(reportable) {
+        return match purpose {
+            Purpose::Report => FileResult {
+                findings: first.findings,
+                facts: first.facts,
+                entry: None,
+            },
+            Purpose::Load => match typed(quick.value) {
+                Ok(entry) => FileResult {
+                    findings: Vec::new(),
+                    facts: first.facts,
+                    entry: Some(entry),
+                },
+                Err(why) => fail(finding(
+                    path,
+                    Position::START,
+                    Code::Schema,
+                    format!(
+                        "the entry passes the schema but does not load ({why}); this is a catwatch bug, please report it"
+                    ),
+                    None,
+                )),
+            },
         };
     }
     let doc = match yaml::parse(text) {
         Ok(doc) => doc,
         Err(err) => return fail(yaml_finding(path, err)),
     };
-    let full = judge(path, &doc, schema, today);
+    let mut full = judge(path, &doc, schema, today);
+    full.findings.retain(reportable);
     FileResult {
         findings: full.findings,
         facts: full.facts,
-        entry: keep_entry.then(|| typed(doc.value)),
+        entry: None,
     }
 }
 

@@ -11,11 +11,14 @@ pub mod fetch;
 pub mod providers;
 pub mod settings;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::borrow::Borrow;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use jiff::Timestamp;
+use tokio::sync::mpsc;
 use url::Url;
 
 use crate::catalog::Entry;
@@ -39,6 +42,7 @@ pub struct Prober<'a, F> {
     /// Providers probed at once (the engine's own limits apply below this).
     pub concurrency: usize,
     github_pause: github::Pause,
+    head_trust: website::HeadTrust,
 }
 
 impl<'a, F: Fetch> Prober<'a, F> {
@@ -54,89 +58,89 @@ impl<'a, F: Fetch> Prober<'a, F> {
             secrets,
             concurrency: limits.concurrency.max(1),
             github_pause: github::Pause::new(limits.per_host_concurrency),
+            head_trust: website::HeadTrust::default(),
         }
     }
 
     /// Probes every checked URL of `entries` (each distinct URL once) and
     /// returns, per entry, the observations of its checked URLs in entry order.
-    /// `done` is called once per URL probed, for a progress bar.
     pub async fn probe_entries(
         &self,
         entries: &[Entry],
         known: &HashMap<String, Validators>,
-        done: &(dyn Fn() + Sync),
+        progress: &dyn Progress,
     ) -> Vec<Vec<Observation>> {
-        let mut seen = HashSet::new();
-        let targets: Vec<(Url, Target)> = entries
-            .iter()
-            .flat_map(|entry| entry.urls.iter().filter(|u| u.check))
-            .filter(|u| seen.insert(u.url.as_str()))
-            .map(|u| (u.url.clone(), Target::from_url(&u.url)))
-            .collect();
+        let mut seen = vec![Vec::new(); entries.len()];
+        let entries = futures_util::stream::iter(entries);
+        self.probe_stream(entries, known, progress, |index, _, observations| {
+            seen[index] = observations;
+        })
+        .await;
+        seen
+    }
 
+    /// Probes the checked URLs of each entry as the entries arrive (each
+    /// distinct URL once), and hands each entry to `complete` with the
+    /// observations of its checked URLs (in entry order) as soon as the last
+    /// of them is in, with the entry's index in arrival order. Three stages
+    /// run side by side: intake (new URLs, hosts taking turns), the single
+    /// probes, and GitHub's GraphQL batches (with a token), each batch sent as
+    /// soon as it is full, and the last one when the entries end.
+    pub async fn probe_stream<E: Borrow<Entry>>(
+        &self,
+        entries: impl Stream<Item = E>,
+        known: &HashMap<String, Validators>,
+        progress: &dyn Progress,
+        complete: impl FnMut(usize, E, Vec<Observation>),
+    ) {
         let github = self.github();
         let batched = github.credential.is_some();
-        let (repos, singles): (Vec<_>, Vec<_>) = targets
-            .iter()
-            .partition(|(_, target)| batched && matches!(target, Target::GitHubRepo { .. }));
+        let (to_batch, for_batch) = mpsc::unbounded_channel::<(Url, Target)>();
+        let (to_single, for_single) = mpsc::unbounded_channel::<(Url, Target)>();
+        let collector = RefCell::new(Collector::new(complete));
 
-        let batch = async {
-            if repos.is_empty() {
-                return Vec::new();
-            }
-            let started = (Timestamp::now(), Instant::now());
-            // One query alias per repository, however many URLs name it.
-            let key =
-                |owner: &str, name: &str| (owner.to_ascii_lowercase(), name.to_ascii_lowercase());
-            let mut index: HashMap<(String, String), usize> = HashMap::new();
-            let mut keys: Vec<(String, String)> = Vec::new();
-            for (_, target) in &repos {
-                if let Target::GitHubRepo { owner, name } = target {
-                    index.entry(key(owner, name)).or_insert_with(|| {
-                        keys.push((owner.clone(), name.clone()));
-                        keys.len() - 1
-                    });
+        let intake = async {
+            let mut chunks = std::pin::pin!(entries.ready_chunks(INTAKE_CHUNK));
+            while let Some(chunk) = chunks.next().await {
+                // Entries wait for their URLs before the URLs go out.
+                let fresh: Vec<(Url, Target)> = chunk
+                    .into_iter()
+                    .flat_map(|entry| collector.borrow_mut().arrive(entry))
+                    .map(|url| {
+                        let target = Target::from_url(&url);
+                        (url, target)
+                    })
+                    .collect();
+                progress.queued(fresh.len());
+                for item in by_turns(fresh) {
+                    let queue = if batched && matches!(item.1, Target::GitHubRepo { .. }) {
+                        &to_batch
+                    } else {
+                        &to_single
+                    };
+                    // The receivers live until this stage ends.
+                    let _ = queue.send(item);
                 }
             }
-            let found = github.probe_graphql(&keys).await;
-            repos
-                .iter()
-                .filter_map(|(url, target)| {
-                    let Target::GitHubRepo { owner, name } = target else {
-                        return None;
-                    };
-                    done();
-                    let found = found[index[&key(owner, name)]].clone();
-                    Some(observe(url, target, found, started))
-                })
-                .collect::<Vec<_>>()
+            // Dropping the senders here ends the other two stages.
+            drop((to_batch, to_single));
         };
-        // Hosts take turns, so a window of pending probes never fills up with
-        // one host's URLs while the engine lets only a few of them through.
-        let rest = futures_util::stream::iter(by_turns(singles))
+        let deliver = |observation: Observation| {
+            progress.probed();
+            collector.borrow_mut().observed(observation);
+        };
+        let singles = receiving(for_single)
             .map(|(url, target)| async move {
-                let observation = self.probe_one(url, target, known.get(url.as_str())).await;
-                done();
-                observation
+                self.probe_one(&url, &target, known.get(url.as_str())).await
             })
             .buffer_unordered(self.concurrency.saturating_mul(4))
-            .collect::<Vec<_>>();
-        let (mut observations, more) = futures_util::join!(batch, rest);
-        observations.extend(more);
-
-        let by_url: HashMap<&str, &Observation> =
-            observations.iter().map(|o| (o.url.as_str(), o)).collect();
-        entries
-            .iter()
-            .map(|entry| {
-                entry
-                    .urls
-                    .iter()
-                    .filter(|u| u.check)
-                    .filter_map(|u| by_url.get(u.url.as_str()).map(|o| (*o).clone()))
-                    .collect()
-            })
-            .collect()
+            .for_each(|observation| {
+                deliver(observation);
+                std::future::ready(())
+            });
+        let batches = github_batches(&github, receiving(for_batch), &deliver);
+        futures_util::join!(intake, singles, batches);
+        collector.into_inner().hand_on_the_rest();
     }
 
     fn github(&self) -> github::GitHub<'_, F> {
@@ -224,7 +228,8 @@ impl<'a, F: Fetch> Prober<'a, F> {
     async fn page(&self, url: &Url, known: Option<&Validators>, why: &str) -> Observation {
         let known = known.cloned().unwrap_or_default();
         let mut observation =
-            website::probe_website(self.fetch, url, &known, Timestamp::now()).await;
+            website::probe_website(self.fetch, url, &known, &self.head_trust, Timestamp::now())
+                .await;
         if !why.is_empty() {
             observation.evidence.insert(0, why.to_owned());
         }
@@ -232,13 +237,223 @@ impl<'a, F: Fetch> Prober<'a, F> {
     }
 }
 
+/// Entries taken in at once: hosts take turns within such a chunk.
+const INTAKE_CHUNK: usize = 256;
+
+/// Entries waiting for the observations of their URLs, each handed on as
+/// soon as its last one is in. A URL is probed once for all the entries
+/// waiting for it; an observation is not kept once handed on, so an entry
+/// that names a URL after its answer came (the lint gate forbids that in a
+/// catalog) has it probed again.
+struct Collector<E, C> {
+    arrived: usize,
+    /// By arrival index: the entry, its checked URLs' observations so far (in
+    /// entry order), and how many are still out.
+    waiting: HashMap<usize, Waiting<E>>,
+    /// By URL being probed: the entries waiting for it.
+    waiters: HashMap<String, Vec<usize>>,
+    complete: C,
+}
+
+struct Waiting<E> {
+    entry: E,
+    seen: Vec<Option<Observation>>,
+    missing: usize,
+}
+
+impl<E: Borrow<Entry>, C: FnMut(usize, E, Vec<Observation>)> Collector<E, C> {
+    fn new(complete: C) -> Self {
+        Collector {
+            arrived: 0,
+            waiting: HashMap::new(),
+            waiters: HashMap::new(),
+            complete,
+        }
+    }
+
+    /// Takes in the next entry and returns its URLs that must be probed (those
+    /// no earlier entry is already waiting for).
+    fn arrive(&mut self, entry: E) -> Vec<Url> {
+        let index = self.arrived;
+        self.arrived += 1;
+        let mut probe = Vec::new();
+        let mut missing = 0;
+        let urls: Vec<&Url> = checked_urls(entry.borrow()).collect();
+        for url in &urls {
+            let waiters = match self.waiters.get_mut(url.as_str()) {
+                Some(waiters) => waiters,
+                None => {
+                    probe.push((*url).clone());
+                    self.waiters.entry(url.as_str().to_owned()).or_default()
+                }
+            };
+            // An entry that lists a URL twice waits for it once.
+            if waiters.last() != Some(&index) {
+                waiters.push(index);
+                missing += 1;
+            }
+        }
+        if missing == 0 {
+            (self.complete)(index, entry, Vec::new());
+        } else {
+            let seen = vec![None; urls.len()];
+            self.waiting.insert(
+                index,
+                Waiting {
+                    entry,
+                    seen,
+                    missing,
+                },
+            );
+        }
+        probe
+    }
+
+    /// Hands `observation` to every entry waiting for its URL (the last one
+    /// gets it, the others a copy), and on those that now have all of theirs.
+    fn observed(&mut self, observation: Observation) {
+        let mut waiters = self.waiters.remove(&observation.url).unwrap_or_default();
+        let last = waiters.pop();
+        for index in waiters {
+            self.fill(index, &observation.url, || observation.clone());
+        }
+        if let Some(index) = last {
+            let url = observation.url.clone();
+            let mut once = Some(observation);
+            self.fill(index, &url, || {
+                once.take().expect("given to one entry once")
+            });
+        }
+    }
+
+    fn fill(&mut self, index: usize, url: &str, mut observation: impl FnMut() -> Observation) {
+        let Some(waiting) = self.waiting.get_mut(&index) else {
+            return;
+        };
+        let slots = checked_urls(waiting.entry.borrow()).map(|u| u.as_str() == url);
+        let slots: Vec<usize> = slots
+            .enumerate()
+            .filter_map(|(slot, matches)| matches.then_some(slot))
+            .collect();
+        if let Some((&last, rest)) = slots.split_last() {
+            let first = observation();
+            for &slot in rest {
+                waiting.seen[slot] = Some(first.clone());
+            }
+            waiting.seen[last] = Some(first);
+        }
+        waiting.missing -= 1;
+        if waiting.missing == 0
+            && let Some(done) = self.waiting.remove(&index)
+        {
+            let seen = done.seen.into_iter().flatten().collect();
+            (self.complete)(index, done.entry, seen);
+        }
+    }
+
+    /// Every URL is observed once the stages end, so nothing should be left;
+    /// should anything be, it goes on with what there is rather than vanish.
+    fn hand_on_the_rest(mut self) {
+        let mut rest: Vec<(usize, Waiting<E>)> = self.waiting.drain().collect();
+        rest.sort_by_key(|(index, _)| *index);
+        for (index, waiting) in rest {
+            let seen = waiting.seen.into_iter().flatten().collect();
+            (self.complete)(index, waiting.entry, seen);
+        }
+    }
+}
+
+fn checked_urls(entry: &Entry) -> impl Iterator<Item = &Url> {
+    entry.urls.iter().filter(|u| u.check).map(|u| &u.url)
+}
+
+/// What probing tells a progress display as it goes.
+pub trait Progress: Sync {
+    /// `urls` more URLs are queued.
+    fn queued(&self, urls: usize);
+    /// One more URL has been probed.
+    fn probed(&self);
+}
+
+/// No display.
+impl Progress for () {
+    fn queued(&self, _: usize) {}
+    fn probed(&self) {}
+}
+
+impl Progress for indicatif::ProgressBar {
+    fn queued(&self, urls: usize) {
+        self.inc_length(urls as u64);
+    }
+    fn probed(&self) {
+        self.inc(1);
+    }
+}
+
+/// A channel's receiving end as a stream.
+pub fn receiving<T>(receiver: mpsc::UnboundedReceiver<T>) -> impl Stream<Item = T> {
+    futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let item = receiver.recv().await?;
+        Some((item, receiver))
+    })
+}
+
+/// GitHub repositories through GraphQL: a request as soon as
+/// [`github::GRAPHQL_BATCH`] distinct repositories wait, and one for the rest
+/// when the repositories end, so N repositories cost ceil(N/50) requests.
+async fn github_batches<F: Fetch>(
+    github: &github::GitHub<'_, F>,
+    repos: impl Stream<Item = (Url, Target)>,
+    deliver: &dyn Fn(Observation),
+) {
+    let mut repos = std::pin::pin!(repos);
+    // One query alias per repository, however many URLs name it.
+    let mut answered: HashMap<(String, String), Found> = HashMap::new();
+    let mut pending: Vec<(String, String)> = Vec::new();
+    let mut waiting: Vec<(Url, Target, (String, String))> = Vec::new();
+    loop {
+        let next = repos.next().await;
+        let ended = next.is_none();
+        if let Some((url, target)) = next
+            && let Target::GitHubRepo { owner, name } = &target
+        {
+            let key = (owner.to_ascii_lowercase(), name.to_ascii_lowercase());
+            if let Some(found) = answered.get(&key) {
+                let now = (Timestamp::now(), Instant::now());
+                deliver(observe(&url, &target, found.clone(), now));
+            } else {
+                if !waiting.iter().any(|(_, _, k)| *k == key) {
+                    pending.push((owner.clone(), name.clone()));
+                }
+                waiting.push((url, target, key));
+            }
+        }
+        if pending.len() == github::GRAPHQL_BATCH || (ended && !pending.is_empty()) {
+            let started = (Timestamp::now(), Instant::now());
+            let found = github.probe_graphql(&pending).await;
+            for ((owner, name), found) in pending.drain(..).zip(found) {
+                answered.insert(
+                    (owner.to_ascii_lowercase(), name.to_ascii_lowercase()),
+                    found,
+                );
+            }
+            for (url, target, key) in waiting.drain(..) {
+                deliver(observe(&url, &target, answered[&key].clone(), started));
+            }
+        }
+        if ended {
+            return;
+        }
+    }
+}
+
 /// Reorders `items` so that consecutive ones go to different hosts where
 /// possible: one from each host in turn, hosts in order of first appearance.
-fn by_turns<'t>(items: Vec<&'t (Url, Target)>) -> Vec<&'t (Url, Target)> {
-    let mut queues: Vec<(String, VecDeque<&'t (Url, Target)>)> = Vec::new();
+fn by_turns(items: Vec<(Url, Target)>) -> Vec<(Url, Target)> {
+    let mut queues: Vec<(String, VecDeque<(Url, Target)>)> = Vec::new();
     let mut position: HashMap<String, usize> = HashMap::new();
     for item in items {
-        let (url, target) = item;
+        let (url, target) = &item;
         let host = match target {
             Target::Website { .. } | Target::KaggleCompetition { .. } => {
                 url.host_str().unwrap_or_default().to_ascii_lowercase()
@@ -287,6 +502,9 @@ mod tests {
     use super::*;
     use crate::catalog::entry::UrlRole;
     use crate::observation::Signal;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use crate::probe::fetch::Method;
     use crate::probe::providers::api::testing::Canned;
 
     fn entry(id: &str, urls: &[(&str, bool)]) -> Entry {
@@ -324,10 +542,8 @@ mod tests {
             (url, target)
         })
         .collect();
-        let order: Vec<&str> = by_turns(items.iter().collect())
-            .iter()
-            .map(|(url, _)| url.as_str())
-            .collect();
+        let ordered = by_turns(items);
+        let order: Vec<&str> = ordered.iter().map(|(url, _)| url.as_str()).collect();
         assert_eq!(
             order,
             [
@@ -357,22 +573,172 @@ mod tests {
             ),
             entry("b", &[("https://site.example/x", true)]),
         ];
-        let count = std::sync::atomic::AtomicUsize::new(0);
+        let progress = Counting::default();
         let seen = prober
-            .probe_entries(&entries, &HashMap::new(), &|| {
-                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            })
+            .probe_entries(&entries, &HashMap::new(), &progress)
             .await;
         assert_eq!(seen.len(), 2);
         assert_eq!(seen[0].len(), 1);
         assert_eq!(seen[1].len(), 1);
         assert_eq!(seen[0][0].url, "https://site.example/x");
         assert!(matches!(seen[0][0].signal, Signal::Transient { .. }));
-        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(progress.counts(), (1, 1));
         let asked = fetch.urls();
         assert!(
             asked.iter().all(|u| u == "https://site.example/x"),
             "{asked:?}"
+        );
+    }
+
+    #[derive(Default)]
+    struct Counting {
+        queued: AtomicUsize,
+        probed: AtomicUsize,
+    }
+
+    impl Counting {
+        fn counts(&self) -> (usize, usize) {
+            (
+                self.queued.load(Ordering::SeqCst),
+                self.probed.load(Ordering::SeqCst),
+            )
+        }
+    }
+
+    impl Progress for Counting {
+        fn queued(&self, urls: usize) {
+            self.queued.fetch_add(urls, Ordering::SeqCst);
+        }
+        fn probed(&self) {
+            self.probed.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Entries trickling in (as from a catalog still being loaded) still cost
+    /// one GraphQL request per 50 distinct repositories, and every entry comes
+    /// back, in arrival order, with its observations.
+    #[tokio::test(start_paused = true)]
+    async fn repositories_arriving_a_few_at_a_time_are_batched_by_fifty() {
+        let fetch = Canned::default().answer(
+            Method::Post,
+            "https://api.github.com/graphql",
+            Ok(api::testing::response(
+                "https://api.github.com/graphql",
+                200,
+                r#"{"data":{}}"#,
+            )),
+        );
+        let endpoints = Endpoints::default();
+        let secrets = Secrets {
+            github_token: Some(crate::secret::Secret::new("t0ken")),
+            ..Secrets::default()
+        };
+        let prober = Prober::new(&fetch, &endpoints, &secrets, &ProbeSettings::default());
+        // 120 repositories, one of them twice under another spelling, and a
+        // plain page among them.
+        let mut entries: Vec<Entry> = (0..120)
+            .map(|i| {
+                entry(
+                    &format!("r{i}"),
+                    &[(&format!("https://github.com/o/r{i}"), true)],
+                )
+            })
+            .collect();
+        entries.push(entry("again", &[("https://github.com/O/R7", true)]));
+        entries.push(entry("page", &[("https://site.example/x", true)]));
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let feed = async {
+            for entry in entries {
+                sender.send(entry).unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+            }
+            drop(sender);
+        };
+        let progress = Counting::default();
+        let known = HashMap::new();
+        let mut seen = Vec::new();
+        let collect = |index, entry: Entry, observations| seen.push((index, entry, observations));
+        futures_util::join!(
+            feed,
+            prober.probe_stream(receiving(receiver), &known, &progress, collect)
+        );
+        seen.sort_by_key(|(index, _, _)| *index);
+        let seen: Vec<(Entry, Vec<Observation>)> =
+            seen.into_iter().map(|(_, e, o)| (e, o)).collect();
+        let graphql = fetch
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.method == Method::Post)
+            .count();
+        assert_eq!(graphql, 3, "ceil(120 / 50) requests");
+        let ids: Vec<&str> = seen.iter().map(|(e, _)| e.id.as_str()).collect();
+        assert_eq!(ids.len(), 122);
+        assert_eq!(
+            (ids[0], ids[119], ids[120], ids[121]),
+            ("r0", "r119", "again", "page")
+        );
+        assert!(seen.iter().all(|(_, observations)| observations.len() == 1));
+        assert_eq!(seen[120].1[0].url, "https://github.com/O/R7");
+        assert_eq!(progress.counts(), (122, 122));
+    }
+
+    /// The collector hands each entry on once, when its last URL is in: an
+    /// entry without checked URLs at once, a URL shared by two entries to
+    /// both (probed once), a URL listed twice in one entry twice; a URL named
+    /// again after its answer was handed on is probed again.
+    #[test]
+    fn entries_are_handed_on_when_their_last_url_is_in() {
+        let observation = |url: &str| Observation {
+            url: url.to_owned(),
+            platform: crate::catalog::platform::Platform::Website,
+            signal: Signal::Alive,
+            http_status: Some(200),
+            final_url: None,
+            redirects: Vec::new(),
+            last_updated: None,
+            validators: Validators::default(),
+            fingerprint: None,
+            evidence: Vec::new(),
+            checked_at: Timestamp::UNIX_EPOCH,
+            duration_ms: 1,
+        };
+        let mut handed: Vec<(usize, String, Vec<String>)> = Vec::new();
+        let mut collector = Collector::new(|index, entry: Entry, seen: Vec<Observation>| {
+            handed.push((index, entry.id, seen.into_iter().map(|o| o.url).collect()));
+        });
+        let (a, b, shared) = (
+            "https://a.example/",
+            "https://b.example/",
+            "https://s.example/",
+        );
+        let mut probed: Vec<String> = Vec::new();
+        let mut arrive = |collector: &mut Collector<_, _>, e: Entry| {
+            let urls: Vec<Url> = collector.arrive(e);
+            probed.extend(urls.into_iter().map(String::from));
+        };
+        arrive(&mut collector, entry("none", &[(a, false)]));
+        arrive(&mut collector, entry("two", &[(a, true), (shared, true)]));
+        arrive(&mut collector, entry("twice", &[(b, true), (b, true)]));
+        arrive(&mut collector, entry("sharer", &[(shared, true)]));
+        collector.observed(observation(shared));
+        collector.observed(observation(b));
+        collector.observed(observation(a));
+        arrive(&mut collector, entry("late", &[(a, true)]));
+        collector.observed(observation(a));
+        collector.hand_on_the_rest();
+        assert_eq!(probed, [a, shared, b, a]);
+        let strings = |urls: &[&str]| urls.iter().map(|u| u.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            handed,
+            [
+                (0, "none".to_owned(), vec![]),
+                (3, "sharer".to_owned(), strings(&[shared])),
+                (2, "twice".to_owned(), strings(&[b, b])),
+                (1, "two".to_owned(), strings(&[a, shared])),
+                (4, "late".to_owned(), strings(&[a])),
+            ]
         );
     }
 }

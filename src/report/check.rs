@@ -1,9 +1,11 @@
 //! The report of one `catwatch check` run, and its two renderings: a table for
 //! a person and JSON for machines (`schema/check-report.schema.json`). Renderers
-//! return strings; the command writes them.
+//! return strings (JSON can also be written as it is produced); the command
+//! writes them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -83,9 +85,18 @@ impl CheckReport {
 }
 
 pub fn render_json(report: &CheckReport) -> String {
-    let mut text = serde_json::to_string_pretty(report).expect("the report serialises");
-    text.push('\n');
-    text
+    let mut bytes = Vec::new();
+    write_json(report, &mut bytes).expect("writing to memory does not fail");
+    String::from_utf8(bytes).expect("serde_json writes UTF-8")
+}
+
+/// [`render_json`] written to `out` as it is produced, so that a report of
+/// many thousand resources is never held whole in memory.
+pub fn write_json(report: &CheckReport, out: impl std::io::Write) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut out, report)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// A plain table, one row per resource, then the totals. Untrusted text
