@@ -192,7 +192,8 @@ fn changed_files(dir: &Path, rev: &str) -> anyhow::Result<Vec<String>> {
 /// the selection wants is probed as soon as its file has passed. Should the
 /// gate refuse the catalog (an error in a later file, or a duplicate across
 /// files), the probing stops at once and the command fails with the gate's
-/// error, writing nothing, as if nothing had been probed.
+/// error, writing nothing, as if nothing had been probed. Returns the
+/// selected entries in catalog order and their checks, one for one.
 fn load_and_gather(
     config: &Config,
     listing: &catalog::Listing,
@@ -303,6 +304,7 @@ fn progress_bar(show: bool) -> indicatif::ProgressBar {
     bar
 }
 
+/// The report of `results`, which follow `entries` one for one.
 fn report(
     config: &Config,
     entries: &[Entry],
@@ -310,18 +312,15 @@ fn report(
     shard: Option<Shard>,
     now: Timestamp,
 ) -> CheckReport {
-    let by_id: HashMap<&str, &Entry> = entries.iter().map(|e| (e.id.as_str(), e)).collect();
-    let resources = results
-        .into_iter()
-        .map(|check| {
-            let exempted = by_id.get(check.id.as_str()).is_some_and(|entry| {
-                if entry.exemptions.is_empty() {
-                    return false;
-                }
+    let resources = entries
+        .iter()
+        .zip(results)
+        .map(|(entry, check)| {
+            let exempted = !entry.exemptions.is_empty() && {
                 let verdict = classify::classify(entry, &check.observations, &config.policy, now);
                 verdict.status == check.status
                     && classify::exemption(entry, &verdict, now).is_some()
-            });
+            };
             CheckedResource { check, exempted }
         })
         .collect();
