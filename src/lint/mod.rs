@@ -135,17 +135,19 @@ impl Gate {
 
     /// Judges the next `files`, which follow those given before. For
     /// [`Purpose::Load`], each file's typed entry when the file has no error
-    /// (`None` otherwise); for [`Purpose::Report`], `None` for every file.
+    /// (`None` otherwise); for [`Purpose::Report`], nothing.
     pub fn add(&mut self, files: &[SourceFile]) -> Vec<Option<Entry>> {
         let schema = schema::validator();
         let (today, purpose) = (self.today, self.purpose);
         let results =
             crate::catalog::parallel_map(files, |file| lint_file(file, schema, today, purpose));
-        let mut entries = Vec::with_capacity(results.len());
+        let mut entries = Vec::new();
         for result in results {
             self.findings.extend(result.findings);
             self.facts.push(result.facts);
-            entries.push(result.entry);
+            if purpose == Purpose::Load {
+                entries.push(result.entry);
+            }
         }
         entries
     }
