@@ -9,13 +9,14 @@
 //! There is no hysteresis here: a dead entry fails the run at once, which is
 //! what a pull request that adds or changes an entry needs.
 
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, bail};
-use futures_util::FutureExt;
+use futures_util::{FutureExt, Stream};
 use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
 
@@ -204,19 +205,6 @@ fn load_and_gather(
     let bar = progress_bar(show_progress);
     let (to_probe, loaded) = mpsc::unbounded_channel();
     let (gate_says, verdict) = oneshot::channel();
-    // Each entry is judged as soon as its last URL is in, while slower
-    // answers are still awaited; the report keeps the catalog's order.
-    let mut entries: Vec<Option<Entry>> = Vec::new();
-    let mut checks: Vec<Option<ResourceCheck>> = Vec::new();
-    let judge = |index: usize, entry: Entry, seen: Vec<Observation>| {
-        let check = classify::judge(&entry, seen, &config.policy, Timestamp::now());
-        if entries.len() <= index {
-            entries.resize_with(index + 1, || None);
-            checks.resize_with(index + 1, || None);
-        }
-        entries[index] = Some(entry);
-        checks[index] = Some(check);
-    };
     let gated = std::thread::scope(|scope| {
         // The gate starts first, so that setting up the engine (trust roots,
         // runtime) overlaps reading the first files.
@@ -230,8 +218,7 @@ fn load_and_gather(
             drop(to_probe);
             let _ = gate_says.send(passed);
         });
-        let runtime = runtime()?;
-        let engine = Engine::new(&config.probe).context("setting up the HTTP engine")?;
+        let (runtime, engine) = runtime_and_engine(config)?;
         let prober = Prober::new(&engine, &config.endpoints, &config.secrets, &config.probe);
         let gated = runtime.block_on(async {
             let gate = async {
@@ -240,23 +227,39 @@ fn load_and_gather(
                     Err(_) => Err(anyhow::anyhow!("loading the catalog stopped unexpectedly")),
                 }
             };
-            let probing = prober.probe_stream(probe::receiving(loaded), known, &bar, judge);
-            futures_util::try_join!(gate, probing.map(Ok)).map(|_| ())
+            let judged = probe_and_judge(&prober, config, probe::receiving(loaded), known, &bar);
+            futures_util::try_join!(gate, judged.map(Ok)).map(|((), judged)| judged)
         });
         // Idle connections need no goodbye, nor the answer to wait for them.
         free_in_background(runtime);
         gated
     });
     bar.finish_and_clear();
-    gated?;
-    Ok((present(entries), present(checks)))
+    Ok(gated?.into_iter().unzip())
 }
 
-/// The values of `slots` that are there, in order.
-fn present<T>(slots: Vec<Option<T>>) -> Vec<T> {
-    let mut values = Vec::with_capacity(slots.len());
-    values.extend(slots.into_iter().flatten());
-    values
+/// Probes `entries` as they come and judges each as soon as its last URL
+/// has answered, while slower answers are still awaited. Returns each entry
+/// with its check, in the order the entries came.
+async fn probe_and_judge<E: Borrow<Entry>>(
+    prober: &Prober<'_, Engine>,
+    config: &Config,
+    entries: impl Stream<Item = E>,
+    known: &HashMap<String, Validators>,
+    bar: &indicatif::ProgressBar,
+) -> Vec<(E, ResourceCheck)> {
+    let mut judged: Vec<Option<(E, ResourceCheck)>> = Vec::new();
+    let judge = |index: usize, entry: E, seen: Vec<Observation>| {
+        let check = classify::judge(entry.borrow(), seen, &config.policy, Timestamp::now());
+        if judged.len() <= index {
+            judged.resize_with(index + 1, || None);
+        }
+        judged[index] = Some((entry, check));
+    };
+    prober.probe_stream(entries, known, bar, judge).await;
+    let mut pairs = Vec::with_capacity(judged.len());
+    pairs.extend(judged.into_iter().flatten());
+    pairs
 }
 
 /// Probes `entries` and judges each one. `known` holds the validators from the
@@ -268,19 +271,20 @@ pub fn gather(
     known: &HashMap<String, Validators>,
     show_progress: bool,
 ) -> anyhow::Result<Vec<ResourceCheck>> {
-    let runtime = runtime()?;
-    let engine = Engine::new(&config.probe).context("setting up the HTTP engine")?;
+    let (runtime, engine) = runtime_and_engine(config)?;
     let prober = Prober::new(&engine, &config.endpoints, &config.secrets, &config.probe);
     let bar = progress_bar(show_progress);
-    let observations = runtime.block_on(prober.probe_entries(entries, known, &bar));
+    let entries = futures_util::stream::iter(entries);
+    let judged = runtime.block_on(probe_and_judge(&prober, config, entries, known, &bar));
     bar.finish_and_clear();
-    runtime.shutdown_background();
-    let now = Timestamp::now();
-    Ok(entries
-        .iter()
-        .zip(observations)
-        .map(|(entry, seen)| classify::judge(entry, seen, &config.policy, now))
-        .collect())
+    free_in_background(runtime);
+    Ok(judged.into_iter().map(|(_, check)| check).collect())
+}
+
+fn runtime_and_engine(config: &Config) -> anyhow::Result<(tokio::runtime::Runtime, Engine)> {
+    let runtime = runtime()?;
+    let engine = Engine::new(&config.probe).context("setting up the HTTP engine")?;
+    Ok((runtime, engine))
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -342,7 +342,6 @@ mod tests {
     use std::cell::RefCell;
 
     use super::*;
-    use crate::policy::AlertKind;
     use crate::state::model::DeliveryOutcome;
 
     /// A channel that answers from a script and remembers what it was given.
@@ -381,15 +380,7 @@ mod tests {
     }
 
     fn alert(key: &str) -> Alert {
-        Alert {
-            key: key.into(),
-            resource_id: Some("a".into()),
-            resource_name: Some("A".into()),
-            kind: AlertKind::Dead,
-            message: "A is dead".into(),
-            url: None,
-            at: now(),
-        }
+        Alert::sample(key, now())
     }
 
     fn now() -> Timestamp {

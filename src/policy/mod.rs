@@ -99,5 +99,22 @@ pub struct Alert {
     pub at: jiff::Timestamp,
 }
 
+impl Alert {
+    /// "A is dead", about resource `a`, at `at`: a fixture for the tests of
+    /// the outbox and the monitor.
+    #[cfg(test)]
+    pub(crate) fn sample(key: &str, at: jiff::Timestamp) -> Alert {
+        Alert {
+            key: key.to_owned(),
+            resource_id: Some("a".into()),
+            resource_name: Some("A".into()),
+            kind: AlertKind::Dead,
+            message: "A is dead".into(),
+            url: None,
+            at,
+        }
+    }
+}
+
 pub mod alerting;
 pub mod classify;

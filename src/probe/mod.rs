@@ -62,23 +62,6 @@ impl<'a, F: Fetch> Prober<'a, F> {
         }
     }
 
-    /// Probes every checked URL of `entries` (each distinct URL once) and
-    /// returns, per entry, the observations of its checked URLs in entry order.
-    pub async fn probe_entries(
-        &self,
-        entries: &[Entry],
-        known: &HashMap<String, Validators>,
-        progress: &dyn Progress,
-    ) -> Vec<Vec<Observation>> {
-        let mut seen = vec![Vec::new(); entries.len()];
-        let entries = futures_util::stream::iter(entries);
-        self.probe_stream(entries, known, progress, |index, _, observations| {
-            seen[index] = observations;
-        })
-        .await;
-        seen
-    }
-
     /// Probes the checked URLs of each entry as the entries arrive (each
     /// distinct URL once), and hands each entry to `complete` with the
     /// observations of its checked URLs (in entry order) as soon as the last
@@ -574,8 +557,16 @@ mod tests {
             entry("b", &[("https://site.example/x", true)]),
         ];
         let progress = Counting::default();
-        let seen = prober
-            .probe_entries(&entries, &HashMap::new(), &progress)
+        let mut seen = vec![Vec::new(); entries.len()];
+        let known = HashMap::new();
+        let collect = |index: usize, _: &Entry, observations| seen[index] = observations;
+        prober
+            .probe_stream(
+                futures_util::stream::iter(&entries),
+                &known,
+                &progress,
+                collect,
+            )
             .await;
         assert_eq!(seen.len(), 2);
         assert_eq!(seen[0].len(), 1);

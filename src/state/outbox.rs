@@ -104,18 +104,9 @@ pub fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::AlertKind;
 
     fn alert(key: &str) -> Alert {
-        Alert {
-            key: key.to_owned(),
-            resource_id: Some("a".into()),
-            resource_name: Some("A".into()),
-            kind: AlertKind::Dead,
-            message: "A is dead".into(),
-            url: None,
-            at: now(),
-        }
+        Alert::sample(key, now())
     }
 
     fn now() -> Timestamp {
