@@ -36,8 +36,8 @@ pub struct FileSettings {
 pub struct Secrets {
     /// CATWATCH_GITHUB_TOKEN, else GITHUB_TOKEN.
     pub github_token: Option<Secret>,
-    /// KAGGLE_USERNAME and KAGGLE_KEY.
-    pub kaggle: Option<(String, Secret)>,
+    /// KAGGLE_API_TOKEN, else KAGGLE_USERNAME and KAGGLE_KEY.
+    pub kaggle: Option<KaggleCredentials>,
     /// CATWATCH_SMTP_USERNAME and CATWATCH_SMTP_PASSWORD.
     pub smtp: Option<(String, Secret)>,
 }
@@ -51,8 +51,51 @@ impl Secrets {
             github_token: non_empty("CATWATCH_GITHUB_TOKEN")
                 .or_else(|| non_empty("GITHUB_TOKEN"))
                 .map(Secret::new),
-            kaggle: pair("KAGGLE_USERNAME", "KAGGLE_KEY"),
+            kaggle: KaggleCredentials::from_env(&non_empty),
             smtp: pair("CATWATCH_SMTP_USERNAME", "CATWATCH_SMTP_PASSWORD"),
+        }
+    }
+}
+
+/// Kaggle's two kinds of credential (kagglesdk `kaggle_env.py` and
+/// `kaggle_http_client.py`): the API tokens Kaggle issues today, sent as
+/// `Authorization: Bearer`, and the legacy username and key, sent as HTTP
+/// Basic. A token wins when both are set, as in kagglesdk; a `KGAT_` token
+/// put into KAGGLE_KEY is a token too (Kaggle answers 401 to it as Basic,
+/// Kaggle/kaggle-cli#1188).
+#[derive(Debug, Clone)]
+pub enum KaggleCredentials {
+    Token(Secret),
+    Legacy { username: String, key: Secret },
+}
+
+impl KaggleCredentials {
+    fn from_env(non_empty: &dyn Fn(&str) -> Option<String>) -> Option<KaggleCredentials> {
+        if let Some(token) = non_empty("KAGGLE_API_TOKEN") {
+            return Some(KaggleCredentials::Token(Secret::new(
+                token.trim().to_owned(),
+            )));
+        }
+        let (username, key) = (non_empty("KAGGLE_USERNAME"), non_empty("KAGGLE_KEY")?);
+        if key.trim().starts_with("KGAT_") {
+            return Some(KaggleCredentials::Token(Secret::new(key.trim().to_owned())));
+        }
+        Some(KaggleCredentials::Legacy {
+            username: username?,
+            key: Secret::new(key),
+        })
+    }
+
+    /// The `Authorization` header value.
+    pub fn authorization(&self) -> String {
+        match self {
+            KaggleCredentials::Token(token) => format!("Bearer {}", token.expose()),
+            KaggleCredentials::Legacy { username, key } => format!(
+                "Basic {}",
+                crate::probe::providers::api::base64(
+                    format!("{username}:{}", key.expose()).as_bytes()
+                )
+            ),
         }
     }
 }
@@ -70,6 +113,28 @@ pub struct Config {
     pub github_issues: Option<GitHubIssueSettings>,
     pub secrets: Secrets,
     pub color: ColorChoice,
+    /// The run's one clock: `CATWATCH_NOW` when set, else the system clock,
+    /// read once here. Classification, staleness, exemptions, lint's "today",
+    /// the state and the mail's Date header all take it from here.
+    pub now: jiff::Timestamp,
+}
+
+/// The environment variable that sets the run's clock (RFC 3339, e.g.
+/// `2026-11-26T03:00:00Z`). A testing and operations knob: it lets a test
+/// simulate nights, and an operator replay a run as of a given time.
+pub const NOW_VARIABLE: &str = "CATWATCH_NOW";
+
+/// The run's `now` from `CATWATCH_NOW`, else the system clock.
+pub fn run_clock(env: impl Fn(&str) -> Option<String>) -> Result<jiff::Timestamp, ConfigError> {
+    match env(NOW_VARIABLE) {
+        Some(text) if !text.trim().is_empty() => {
+            text.trim().parse().map_err(|err| ConfigError::Clock {
+                text: text.clone(),
+                message: format!("{err}"),
+            })
+        }
+        _ => Ok(jiff::Timestamp::now()),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +146,10 @@ pub enum ConfigError {
     },
     #[error("settings file {path} is not valid: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error(
+        "{NOW_VARIABLE}={text:?} is not an RFC 3339 time ({message}); write it like 2026-11-26T03:00:00Z, or unset it to use the system clock"
+    )]
+    Clock { text: String, message: String },
 }
 
 impl Config {
@@ -121,7 +190,8 @@ impl Config {
                 .email
                 .map(|email| resolve_email_paths(email, &base_dir)),
             github_issues: file.github_issues,
-            secrets: Secrets::from_env(env),
+            now: run_clock(&env)?,
+            secrets: Secrets::from_env(&env),
             color: cli.color,
             base_dir,
         };
@@ -241,6 +311,31 @@ mod tests {
         assert!(
             secrets.kaggle.is_none(),
             "a username without a key is no credential"
+        );
+    }
+
+    #[test]
+    fn kaggle_tokens_are_bearer_and_win_over_the_legacy_pair() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let both = Secrets::from_env(env(&[
+            ("KAGGLE_API_TOKEN", "KGAT_abc"),
+            ("KAGGLE_USERNAME", "me"),
+            ("KAGGLE_KEY", "k"),
+        ]));
+        assert_eq!(both.kaggle.unwrap().authorization(), "Bearer KGAT_abc");
+        let legacy = Secrets::from_env(env(&[("KAGGLE_USERNAME", "me"), ("KAGGLE_KEY", "k")]));
+        assert_eq!(legacy.kaggle.unwrap().authorization(), "Basic bWU6aw==");
+        let token_as_key = Secrets::from_env(env(&[("KAGGLE_KEY", "KGAT_xyz")]));
+        assert_eq!(
+            token_as_key.kaggle.unwrap().authorization(),
+            "Bearer KGAT_xyz"
         );
     }
 }

@@ -22,6 +22,7 @@ pub mod notify;
 pub mod observation;
 pub mod policy;
 pub mod probe;
+pub mod reason;
 pub mod report;
 pub mod secret;
 pub mod shard;

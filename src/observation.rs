@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::platform::Platform;
+use crate::reason::Reason;
 
 /// The closed set of statuses a resource can have after a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -97,6 +98,8 @@ pub struct Dated {
 }
 
 /// The decisive fact a probe established, before any threshold or policy.
+/// Every signal that is not plainly "alive" carries its [`Reason`]: the
+/// provider that saw it names it, and nothing downstream guesses it back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Signal {
@@ -105,21 +108,69 @@ pub enum Signal {
     /// A conditional request answered 304: unchanged since the last run.
     NotModified,
     /// Permanently moved (301/308 chain, renamed repository) to `to`.
-    Moved { to: String },
+    Moved { reason: Reason, to: String },
     /// Read-only on its platform; `field` is the API field that said so.
-    Archived { field: String },
+    Archived { reason: Reason, field: String },
     /// Definitively gone (404, 410, NXDOMAIN, deleted record, disabled repository).
-    Gone { why: String },
+    Gone { reason: Reason, why: String },
     /// A bot wall or login wall answered instead of the resource.
-    Blocked { why: String },
+    Blocked { reason: Reason, why: String },
     /// Transient failure in this run: timeout, reset, 5xx, TLS trouble.
-    Transient { why: String },
+    Transient { reason: Reason, why: String },
     /// The platform rate-limited us; says nothing about the resource.
     RateLimited { retry_at: Option<Timestamp> },
     /// The platform's API needs credentials we do not have.
     NeedsCredentials { variable: String },
     /// Our own address policy refused the target (SSRF guard).
     Refused { why: String },
+    /// Not judged in this run for a reason of ours, not the resource's: the
+    /// run's budget was spent, our network was down, a fallback could not
+    /// settle it. Moves no counter.
+    Unsettled { reason: Reason, why: String },
+}
+
+impl Signal {
+    pub fn gone(reason: Reason, why: impl Into<String>) -> Signal {
+        Signal::Gone {
+            reason,
+            why: why.into(),
+        }
+    }
+
+    pub fn blocked(reason: Reason, why: impl Into<String>) -> Signal {
+        Signal::Blocked {
+            reason,
+            why: why.into(),
+        }
+    }
+
+    pub fn transient(reason: Reason, why: impl Into<String>) -> Signal {
+        Signal::Transient {
+            reason,
+            why: why.into(),
+        }
+    }
+
+    pub fn unsettled(reason: Reason, why: impl Into<String>) -> Signal {
+        Signal::Unsettled {
+            reason,
+            why: why.into(),
+        }
+    }
+
+    pub fn moved(reason: Reason, to: impl Into<String>) -> Signal {
+        Signal::Moved {
+            reason,
+            to: to.into(),
+        }
+    }
+
+    pub fn archived(reason: Reason, field: impl Into<String>) -> Signal {
+        Signal::Archived {
+            reason,
+            field: field.into(),
+        }
+    }
 }
 
 /// Everything one probe of one URL saw. Gathered, not judged.
@@ -142,7 +193,12 @@ pub struct Observation {
     /// SHA-256 of the normalised page, for plain websites.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
-    /// Short facts that back the signal ("api.github.com archived=true").
+    /// A newer version of the same record that the platform names (a Zenodo
+    /// or Mendeley version that is not the latest): alive, but worth a look.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newer_version: Option<String>,
+    /// Short facts that back the signal ("api.github.com archived=true"), and
+    /// what happened along the way (a retried 503, a refused redirect hop).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
     pub checked_at: Timestamp,
@@ -153,8 +209,8 @@ pub struct Observation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     pub status: Status,
-    /// A stable machine code (`http-404`, `github-archived`, `last-update-too-old`, ...).
-    pub reason: String,
+    /// The stable reason code (`http-404`, `github-archived`, `last-update-too-old`, ...).
+    pub reason: Reason,
     /// One sentence for a person.
     pub message: String,
     /// The URL whose observation decided.
@@ -169,7 +225,7 @@ pub struct Verdict {
 pub struct ResourceCheck {
     pub id: String,
     pub status: Status,
-    pub reason: String,
+    pub reason: Reason,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_status: Option<u16>,

@@ -313,6 +313,7 @@ async fn a_lone_dot_line_in_the_body_does_not_end_the_message() {
         text: "before\r\n.\r\nMAIL FROM:<x@evil.test>\r\nafter the dot\r\n".into(),
         html: "<p>before</p>\r\n.\r\n<p>after the dot</p>".into(),
         alert_keys: vec![],
+        date: "2026-11-26T21:00:00Z".parse().unwrap(),
     };
     send_digest(&settings(sink.port, SmtpSecurity::Plain), None, &d)
         .await

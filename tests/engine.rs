@@ -958,6 +958,7 @@ mod website {
     use super::*;
     use catwatch::observation::Signal;
     use catwatch::probe::providers::website::{HeadTrust, TRUST_AFTER, probe_website};
+    use catwatch::reason::Reason;
     use jiff::Timestamp;
     use wiremock::matchers::{header, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -1188,9 +1189,7 @@ mod website {
         let seen = probe(&engine, &url(&format!("{}/slow", server.uri()))).await;
         assert_eq!(
             seen.signal,
-            Signal::Transient {
-                why: "timeout: timed out after 1000 ms".into()
-            }
+            Signal::transient(Reason::Timeout, "timed out after 1000 ms")
         );
         assert_eq!(
             methods(&server.received_requests().await.unwrap()),
@@ -1273,9 +1272,7 @@ mod website {
         let gone = probe(&engine, &url(&format!("{base}/deleted"))).await;
         assert_eq!(
             gone.signal,
-            Signal::Gone {
-                why: "http-410: the page answered 410".into()
-            }
+            Signal::gone(Reason::Http(410), "the page answered 410")
         );
         assert!(
             gone.evidence
@@ -1286,9 +1283,7 @@ mod website {
         let moved = probe(&engine, &url(&format!("{base}/old"))).await;
         assert_eq!(
             moved.signal,
-            Signal::Moved {
-                to: format!("{base}/new")
-            }
+            Signal::moved(Reason::RedirectPermanent, format!("{base}/new"))
         );
         assert_eq!(
             moved.redirects.iter().map(|h| h.status).collect::<Vec<_>>(),
@@ -1333,7 +1328,7 @@ mod website {
         let engine = Engine::with_lookup(&loopback(), dns).unwrap();
         let seen = probe(&engine, &url("https://no-such-host.test/")).await;
         assert!(
-            matches!(seen.signal, Signal::Gone { ref why } if why.contains("does not resolve")),
+            matches!(seen.signal, Signal::Gone { reason: Reason::NoSuchHost, ref why } if why.contains("does not resolve")),
             "{:?}",
             seen.signal
         );
@@ -1356,9 +1351,7 @@ mod website {
         let seen = probe(&engine, &server.url("/")).await;
         assert_eq!(
             seen.signal,
-            Signal::Transient {
-                why: "http-502: the page answered 502".into()
-            }
+            Signal::transient(Reason::ServerError, "the page answered 502")
         );
         // Speaking TLS to a plain HTTP port fails the handshake.
         let tls_to_plain = url(&format!("https://127.0.0.1:{}/", server.addr.port()));

@@ -63,7 +63,8 @@ fn check(config: &Config, urls: &[(&str, &str, &str)]) -> HashMap<String, Resour
         .map(|(id, url, role)| (*id, entry_yaml(id, &[(url, role)], "")))
         .collect();
     write_catalog(&config.base_dir, &entries);
-    let loaded = catalog::load_entries(&config.catalog_dir).unwrap();
+    let loaded =
+        catalog::load_entries(&config.catalog_dir, catwatch::lint::today(config.now)).unwrap();
     gather(config, &loaded, &HashMap::new(), false)
         .unwrap()
         .into_iter()

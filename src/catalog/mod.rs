@@ -182,9 +182,11 @@ const STREAM_CHUNK: usize = 128;
 /// Loads the catalog in `dir` for the commands that use it (table, report,
 /// monitor, merge): runs the whole lint gate and refuses a catalog with
 /// errors, naming the first bad file.
-pub fn load_entries(dir: &Path) -> Result<Vec<Entry>, CatalogError> {
+pub fn load_entries(dir: &Path, today: jiff::civil::Date) -> Result<Vec<Entry>, CatalogError> {
     let mut entries = Vec::new();
-    stream_entries(&list(&[dir.to_path_buf()])?, |entry| entries.push(entry))?;
+    stream_entries(&list(&[dir.to_path_buf()])?, today, |entry| {
+        entries.push(entry)
+    })?;
     Ok(entries)
 }
 
@@ -196,9 +198,10 @@ pub fn load_entries(dir: &Path) -> Result<Vec<Entry>, CatalogError> {
 /// `accept` received must be thrown away.
 pub fn stream_entries(
     listing: &Listing,
+    today: jiff::civil::Date,
     mut accept: impl FnMut(Entry),
 ) -> Result<(), CatalogError> {
-    let mut gate = crate::lint::Gate::new(crate::lint::today(), crate::lint::Purpose::Load);
+    let mut gate = crate::lint::Gate::new(today, crate::lint::Purpose::Load);
     gate.add_strays(&listing.strays);
     let mut files = Vec::with_capacity(listing.entry_paths.len());
     for paths in listing.entry_paths.chunks(STREAM_CHUNK) {
@@ -230,6 +233,10 @@ pub fn stream_entries(
 mod tests {
     use super::*;
 
+    fn load_entries_today(dir: &Path) -> Result<Vec<Entry>, CatalogError> {
+        load_entries(dir, crate::lint::today(jiff::Timestamp::now()))
+    }
+
     fn fixture(dir: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/lint")
@@ -238,7 +245,7 @@ mod tests {
 
     #[test]
     fn load_entries_returns_typed_entries_in_file_order() {
-        let entries = load_entries(&fixture("good")).unwrap();
+        let entries = load_entries_today(&fixture("good")).unwrap();
         let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
         assert_eq!(
             ids,
@@ -253,7 +260,7 @@ mod tests {
 
     #[test]
     fn load_entries_refuses_a_failing_catalog_naming_the_first_bad_file() {
-        let err = load_entries(&fixture("rules")).unwrap_err();
+        let err = load_entries_today(&fixture("rules")).unwrap_err();
         let CatalogError::Invalid { path, message } = &err else {
             panic!("{err}");
         };
@@ -264,9 +271,9 @@ mod tests {
             "{err}"
         );
         // Warnings alone do not stop the other commands.
-        assert_eq!(load_entries(&fixture("warnings")).unwrap().len(), 1);
+        assert_eq!(load_entries_today(&fixture("warnings")).unwrap().len(), 1);
         assert!(matches!(
-            load_entries(&fixture("missing")),
+            load_entries_today(&fixture("missing")),
             Err(CatalogError::Unreadable { .. })
         ));
     }

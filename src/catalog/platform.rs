@@ -50,18 +50,54 @@ impl fmt::Display for Platform {
 /// The resource a URL names on its platform.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
-    GitHubRepo { owner: String, name: String },
-    GitLabProject { path: String },
-    KaggleDataset { owner: String, slug: String },
-    KaggleCompetition { slug: String },
-    ZenodoRecord { id: u64 },
-    FigshareArticle { id: u64 },
-    HuggingFaceDataset { repo_id: String },
-    OsfNode { id: String },
-    DataverseDataset { persistent_id: String },
-    MendeleyDataset { id: String, version: Option<u32> },
-    Doi { doi: String },
-    Website { url: Url },
+    GitHubRepo {
+        owner: String,
+        name: String,
+    },
+    GitLabProject {
+        path: String,
+    },
+    KaggleDataset {
+        owner: String,
+        slug: String,
+    },
+    /// The old short form `kaggle.com/{owner}/{slug}`, used for datasets and
+    /// for notebooks alike: asked as a dataset, and an API 404 falls back to
+    /// the page, never "dead" by itself.
+    KaggleShortLink {
+        owner: String,
+        slug: String,
+    },
+    KaggleCompetition {
+        slug: String,
+    },
+    ZenodoRecord {
+        id: u64,
+    },
+    /// `version` when the URL pins one (`/articles/{type}/{slug}/{id}/{version}`).
+    FigshareArticle {
+        id: u64,
+        version: Option<u32>,
+    },
+    HuggingFaceDataset {
+        repo_id: String,
+    },
+    OsfNode {
+        id: String,
+    },
+    DataverseDataset {
+        persistent_id: String,
+    },
+    MendeleyDataset {
+        id: String,
+        version: Option<u32>,
+    },
+    Doi {
+        doi: String,
+    },
+    Website {
+        url: Url,
+    },
 }
 
 impl Target {
@@ -75,7 +111,9 @@ impl Target {
         match self {
             Target::GitHubRepo { .. } => Platform::GitHub,
             Target::GitLabProject { .. } => Platform::GitLab,
-            Target::KaggleDataset { .. } | Target::KaggleCompetition { .. } => Platform::Kaggle,
+            Target::KaggleDataset { .. }
+            | Target::KaggleShortLink { .. }
+            | Target::KaggleCompetition { .. } => Platform::Kaggle,
             Target::ZenodoRecord { .. } => Platform::Zenodo,
             Target::FigshareArticle { .. } => Platform::Figshare,
             Target::HuggingFaceDataset { .. } => Platform::HuggingFace,
@@ -92,14 +130,16 @@ impl Target {
         let text = match self {
             Target::GitHubRepo { owner, name } => format!("https://github.com/{owner}/{name}"),
             Target::GitLabProject { path } => format!("https://gitlab.com/{path}"),
-            Target::KaggleDataset { owner, slug } => {
+            Target::KaggleDataset { owner, slug } | Target::KaggleShortLink { owner, slug } => {
                 format!("https://www.kaggle.com/datasets/{owner}/{slug}")
             }
             Target::KaggleCompetition { slug } => {
                 format!("https://www.kaggle.com/competitions/{slug}")
             }
             Target::ZenodoRecord { id } => format!("https://zenodo.org/records/{id}"),
-            Target::FigshareArticle { id } => format!("https://figshare.com/articles/dataset/{id}"),
+            Target::FigshareArticle { id, .. } => {
+                format!("https://figshare.com/articles/dataset/{id}")
+            }
             Target::HuggingFaceDataset { repo_id } => {
                 format!("https://huggingface.co/datasets/{repo_id}")
             }
@@ -137,7 +177,12 @@ impl Target {
 /// suggest. Websites have no canonical form beyond their own.
 pub fn canonical_suggestion(url: &Url) -> Option<Url> {
     let target = Target::from_url(url);
-    if matches!(target, Target::Website { .. }) {
+    // figshare's public URLs carry an item type and a slug that vary, and
+    // every form with the right id works: no rewrite is worth suggesting.
+    if matches!(
+        target,
+        Target::Website { .. } | Target::FigshareArticle { .. }
+    ) {
         return None;
     }
     let canonical = target.canonical_url();
@@ -216,8 +261,17 @@ fn github(parts: &[&str]) -> Option<Target> {
 }
 
 fn gitlab(parts: &[&str]) -> Option<Target> {
-    // Everything after "/-/" is a view inside the project (tree, blob, issues).
-    let project: Vec<&str> = parts.iter().copied().take_while(|p| *p != "-").collect();
+    // Everything after "/-/" is a view inside the project (tree, blob,
+    // issues); GitLab still redirects the older links without the "-"
+    // (`/blob/...`, `/tree/...`, `/raw/...`, `/blame/...`).
+    const VIEWS: &[&str] = &["blob", "tree", "raw", "blame", "commits", "commit"];
+    let mut project: Vec<&str> = Vec::new();
+    for part in parts {
+        if *part == "-" || (project.len() >= 2 && VIEWS.contains(part)) {
+            break;
+        }
+        project.push(part);
+    }
     (project.len() >= 2).then(|| Target::GitLabProject {
         path: project.join("/").trim_end_matches(".git").to_owned(),
     })
@@ -232,6 +286,11 @@ fn kaggle(parts: &[&str]) -> Option<Target> {
         "competitions",
         "c",
         "docs",
+        // Forum and notebook routes that are no owner (kernels/fork/{id},
+        // learn-forum/{id}, general/{id}).
+        "kernels",
+        "learn-forum",
+        "general",
     ];
     match parts {
         ["datasets", owner, slug, ..] => Some(Target::KaggleDataset {
@@ -241,9 +300,11 @@ fn kaggle(parts: &[&str]) -> Option<Target> {
         ["c" | "competitions", slug, ..] => Some(Target::KaggleCompetition {
             slug: (*slug).to_owned(),
         }),
-        // The old short form kaggle.com/{owner}/{slug}.
-        [owner, slug, ..] if !NOT_OWNERS.contains(owner) && *owner != "datasets" => {
-            Some(Target::KaggleDataset {
+        // The old short form kaggle.com/{owner}/{slug}: a dataset or a notebook.
+        [owner, slug, ..]
+            if !NOT_OWNERS.contains(owner) && *owner != "datasets" && *slug != "account" =>
+        {
+            Some(Target::KaggleShortLink {
                 owner: (*owner).to_owned(),
                 slug: (*slug).to_owned(),
             })
@@ -259,14 +320,31 @@ fn zenodo(parts: &[&str]) -> Option<Target> {
     }
 }
 
+/// figshare article URLs: `/articles/{id}`, `/articles/{slug}/{id}`,
+/// `/articles/{type}/{slug}/{id}` and, pinned to a version,
+/// `/articles/{type}/{slug}/{id}/{version}` (figshare's own "cite" links).
+/// When the last two segments are both numbers, the first is the article id
+/// and the second its version, unless the second is the larger (a numeric
+/// slug before the id, as in `/articles/dataset/2020/12345`).
 fn figshare(parts: &[&str]) -> Option<Target> {
-    match parts {
-        ["articles", rest @ ..] => rest
+    let ["articles", rest @ ..] = parts else {
+        return None;
+    };
+    let numbers: Vec<Option<u64>> = rest.iter().map(|p| p.parse().ok()).collect();
+    match numbers.as_slice() {
+        [.., Some(id), Some(version)] if version < id => Some(Target::FigshareArticle {
+            id: *id,
+            version: u32::try_from(*version).ok(),
+        }),
+        _ => numbers
             .iter()
             .rev()
-            .find_map(|p| p.parse().ok())
-            .map(|id| Target::FigshareArticle { id }),
-        _ => None,
+            .flatten()
+            .next()
+            .map(|id| Target::FigshareArticle {
+                id: *id,
+                version: None,
+            }),
     }
 }
 
@@ -302,6 +380,40 @@ mod tests {
         assert_eq!(
             canonical_suggestion(&url).unwrap().as_str(),
             "https://www.kaggle.com/datasets/bachrr/covid-chest-xray"
+        );
+        assert!(matches!(
+            Target::from_url(&url),
+            Target::KaggleShortLink { .. }
+        ));
+    }
+
+    /// figshare's cite links end in `/{id}/{version}` (figshare's "How to cite"
+    /// help and api docs: `/articles/{type}/{slug}/{id}/{version}`).
+    #[test]
+    fn figshare_versioned_urls_keep_their_article_id() {
+        let versioned = "https://figshare.com/articles/journal_contribution/BCN20000_Dermoscopic_Lesions_in_the_Wild/24140028/1";
+        assert_eq!(
+            target(versioned),
+            Target::FigshareArticle {
+                id: 24140028,
+                version: Some(1)
+            }
+        );
+        assert_eq!(canonical_suggestion(&Url::parse(versioned).unwrap()), None);
+        assert_eq!(
+            target("https://figshare.com/articles/dataset/COVID-19_CT/12345678"),
+            Target::FigshareArticle {
+                id: 12345678,
+                version: None
+            }
+        );
+        assert_eq!(
+            target("https://figshare.com/articles/dataset/2020/12345678"),
+            Target::FigshareArticle {
+                id: 12345678,
+                version: None
+            },
+            "a numeric slug before the id is no version"
         );
     }
 

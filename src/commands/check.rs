@@ -49,7 +49,7 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let (entries, results) = load_and_gather(config, &listing, &selection, &known, show_progress)?;
-    let now = Timestamp::now();
+    let now = config.now;
     if !args.no_state {
         state::record_checks(&config.state, &entries, &results, now)
             .context("recording the checks in the state file")?;
@@ -209,12 +209,13 @@ fn load_and_gather(
         // The gate starts first, so that setting up the engine (trust roots,
         // runtime) overlaps reading the first files.
         scope.spawn(move || {
-            let passed = catalog::stream_entries(listing, |entry| {
-                if selection.wants(&entry) {
-                    // The receiver is gone only when the probing was stopped.
-                    let _ = to_probe.send(entry);
-                }
-            });
+            let passed =
+                catalog::stream_entries(listing, crate::lint::today(config.now), |entry| {
+                    if selection.wants(&entry) {
+                        // The receiver is gone only when the probing was stopped.
+                        let _ = to_probe.send(entry);
+                    }
+                });
             drop(to_probe);
             let _ = gate_says.send(passed);
         });
@@ -250,7 +251,7 @@ async fn probe_and_judge<E: Borrow<Entry>>(
 ) -> Vec<(E, ResourceCheck)> {
     let mut judged: Vec<Option<(E, ResourceCheck)>> = Vec::new();
     let judge = |index: usize, entry: E, seen: Vec<Observation>| {
-        let check = classify::judge(entry.borrow(), seen, &config.policy, Timestamp::now());
+        let check = classify::judge(entry.borrow(), seen, &config.policy, config.now);
         if judged.len() <= index {
             judged.resize_with(index + 1, || None);
         }

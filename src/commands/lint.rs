@@ -17,7 +17,7 @@ pub fn run(config: &Config, args: LintArgs) -> anyhow::Result<Outcome> {
         args.paths
     };
     let gathered = catalog::gather(&paths)?;
-    let report = lint::lint(&gathered, lint::today());
+    let report = lint::lint(&gathered, lint::today(config.now));
     let text = match args.format {
         LintFormat::Human => render::human(&report, &gathered.sources(), use_color(config.color)),
         LintFormat::Github => render::github(&report),

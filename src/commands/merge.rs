@@ -34,7 +34,7 @@ pub fn run(config: &Config, args: MergeArgs) -> anyhow::Result<Outcome> {
         .iter()
         .map(|path| Ok((path.clone(), read_report(path)?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let entries = catalog::load_entries(&config.catalog_dir)?;
+    let entries = catalog::load_entries(&config.catalog_dir, crate::lint::today(config.now))?;
     let merged = merge(&entries, reports).map_err(|err| {
         anyhow::anyhow!(
             "{err}\n(the catalog is {}; every report must come from `catwatch check --shard K/N \
@@ -292,7 +292,7 @@ mod tests {
             check: ResourceCheck {
                 id: id.into(),
                 status,
-                reason: "r".into(),
+                reason: crate::reason::Reason::Alive,
                 message: "m".into(),
                 http_status: None,
                 final_url: None,

@@ -10,7 +10,6 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::Context;
 use jiff::Timestamp;
 
 use crate::Outcome;
@@ -25,20 +24,7 @@ use crate::secret::Secret;
 use crate::state::model::{Channel, RunKind, RunRecord, State};
 use crate::state::{self, Locked, outbox, store};
 
-/// The environment variable that overrides the clock for one run (RFC 3339,
-/// e.g. `2026-11-26T03:00:00Z`). A testing and operations knob: it lets a test
-/// simulate nights, and an operator replay a run as of a given time.
-pub const NOW_VARIABLE: &str = "CATWATCH_NOW";
-
-/// The run's `now`: CATWATCH_NOW when set, else the system clock. Read once.
-pub fn run_clock() -> anyhow::Result<Timestamp> {
-    match std::env::var(NOW_VARIABLE) {
-        Ok(text) if !text.trim().is_empty() => text.trim().parse().with_context(|| {
-            format!("{NOW_VARIABLE}={text:?} is not an RFC 3339 time such as 2026-11-26T03:00:00Z")
-        }),
-        _ => Ok(Timestamp::now()),
-    }
-}
+pub use crate::config::NOW_VARIABLE;
 
 /// One way alerts leave the machine. The real ones talk to an SMTP server or
 /// the GitHub API; tests of the outbox logic use a fake.
@@ -150,8 +136,8 @@ fn channels(config: &Config) -> anyhow::Result<Vec<Box<dyn Deliver + '_>>> {
 }
 
 pub fn run(config: &Config, args: MonitorArgs) -> anyhow::Result<Outcome> {
-    let now = run_clock()?;
-    let entries = catalog::load_entries(&config.catalog_dir)?;
+    let now = config.now;
+    let entries = catalog::load_entries(&config.catalog_dir, crate::lint::today(config.now))?;
     let channels = channels(config)?;
     let path = &config.state.path;
     match store::with_lock(path, config.state.lock_wait(), || {

@@ -12,8 +12,8 @@ use crate::report::model::StatusReport;
 use crate::state::{self, State, store};
 
 pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<Outcome> {
-    let now = super::monitor::run_clock()?;
-    let entries = catalog::load_entries(&config.catalog_dir)?;
+    let now = config.now;
+    let entries = catalog::load_entries(&config.catalog_dir, crate::lint::today(config.now))?;
     let state = read_state(&config.state.path)?;
     let report = state::to_report(&state, &entries, now);
     match render(args.format, &report)? {

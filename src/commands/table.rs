@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::report::table;
 
 pub fn run(config: &Config, args: TableArgs) -> anyhow::Result<Outcome> {
-    let entries = catalog::load_entries(&config.catalog_dir)?;
+    let entries = catalog::load_entries(&config.catalog_dir, crate::lint::today(config.now))?;
     let rendered = table::render(&entries);
     let file = &args.file;
     let current = match std::fs::read_to_string(file) {

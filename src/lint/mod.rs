@@ -404,12 +404,13 @@ fn stray_finding(stray: &crate::catalog::Stray) -> Finding {
     finding(path, Position::START, Code::StrayFile, message, None)
 }
 
-/// Today's date where it is latest (UTC+14), so a contributor east of UTC who
-/// writes today's local date is never told it lies in the future. The one
-/// clock reading of lint; the judging itself takes the date as a parameter.
-pub fn today() -> Date {
-    let now = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(14);
-    now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+/// The run's date where it is latest (UTC+14), so a contributor east of UTC
+/// who writes today's local date is never told it lies in the future. `now`
+/// is the run's one clock reading (`Config::now`); the judging itself takes
+/// the date as a parameter.
+pub fn today(now: jiff::Timestamp) -> Date {
+    let latest = now + jiff::SignedDuration::from_hours(14);
+    latest.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
 }
 
 /// Makes text safe to print: control characters and bidirectional overrides

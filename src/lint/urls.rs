@@ -118,10 +118,14 @@ pub fn check(text: &str) -> (Vec<(Code, String)>, Option<Url>) {
     }
     let suggestion = canonical_suggestion(&url);
     if let Some(canonical) = &suggestion {
-        problems.push((
-            Code::NonCanonicalUrl,
-            format!("write this URL in its canonical form: {canonical}"),
-        ));
+        let message = match Target::from_url(&url) {
+            // The short form named notebooks too: offer both readings.
+            Target::KaggleShortLink { owner, slug } => format!(
+                "write this URL in its canonical form: {canonical} for a dataset, or https://www.kaggle.com/code/{owner}/{slug} for a notebook"
+            ),
+            _ => format!("write this URL in its canonical form: {canonical}"),
+        };
+        problems.push((Code::NonCanonicalUrl, message));
     }
     if url.scheme() == "http" && suggestion.is_none() {
         let mut https = url.clone();

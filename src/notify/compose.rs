@@ -17,6 +17,8 @@ pub struct Digest {
     pub html: String,
     /// The alerts this digest carries, for the outbox and de-duplication.
     pub alert_keys: Vec<String>,
+    /// The run's `now`: the mail's Date header.
+    pub date: jiff::Timestamp,
 }
 
 /// The groups of a digest, in the order a reader needs them.
@@ -95,6 +97,7 @@ pub fn digest(alerts: &[Alert], subject_prefix: &str, now: Timestamp) -> Option<
         text: text_body(&groups, now),
         html: html_body(&groups, now),
         alert_keys: sorted.iter().map(|a| a.key.clone()).collect(),
+        date: now,
     })
 }
 

@@ -57,7 +57,9 @@ pub fn build_message(settings: &EmailSettings, digest: &Digest) -> Result<Messag
     let permanent = DeliveryError::Permanent;
     let mut builder = Message::builder()
         .from(mailbox("from", &settings.from).map_err(permanent)?)
-        .subject(digest.subject.clone());
+        .subject(digest.subject.clone())
+        // The run's one clock (CATWATCH_NOW when set), not the wall clock.
+        .date(system_time(digest.date));
     for to in &settings.to {
         builder = builder.to(mailbox("to", to).map_err(permanent)?);
     }
@@ -67,6 +69,13 @@ pub fn build_message(settings: &EmailSettings, digest: &Digest) -> Result<Messag
             digest.html.clone(),
         ))
         .map_err(|err| DeliveryError::Permanent(format!("cannot build the message: {err}")))
+}
+
+/// A jiff timestamp as the standard clock type lettre takes (before 1970,
+/// which no run's clock is, becomes the epoch).
+fn system_time(at: jiff::Timestamp) -> std::time::SystemTime {
+    let since = std::time::Duration::try_from(at.as_duration()).unwrap_or_default();
+    std::time::UNIX_EPOCH + since
 }
 
 /// Sends one digest. See the module docs for how failures are classified.
@@ -185,6 +194,7 @@ mod tests {
             text: text.into(),
             html: format!("<p>{text}</p>"),
             alert_keys: vec![],
+            date: "2026-11-26T21:00:00Z".parse().unwrap(),
         }
     }
 

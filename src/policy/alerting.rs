@@ -474,7 +474,7 @@ mod tests {
         ResourceCheck {
             id: id.to_owned(),
             status,
-            reason: format!("test-{status}"),
+            reason: crate::reason::Reason::Http(599),
             message: format!("observed {status}"),
             http_status: None,
             final_url: None,

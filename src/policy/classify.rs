@@ -21,34 +21,31 @@
 //!   [`exemption`] reports it, so `check` can leave it out of its pass/fail gate
 //!   and the alerting can stay silent, while every report still shows the truth.
 //!
-//! Reason codes are stable: `alive`, `not-modified`, `last-update-too-old`,
-//! `redirect-permanent`, `<platform>-renamed`, `<platform>-archived`,
-//! `http-<status>`, `rate-limited`, `needs-credentials`,
-//! `refused-by-address-policy`, `not-checked`, or the code a provider put at
-//! the start of its `why` text (`github-disabled: ...`), or the whole `why`
-//! when it is a code (`timeout`, `http-404`).
+//! Reason codes are [`Reason`]s: the provider names one in each signal that
+//! is not plainly alive, and the verdict carries the deciding URL's code.
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::catalog::Entry;
 use crate::catalog::entry::{Exemption, Maintenance, UrlRole};
-use crate::catalog::platform::Platform;
+
 use crate::observation::{Dated, Observation, ResourceCheck, Signal, Status, Verdict};
 use crate::policy::PolicySettings;
+use crate::reason::Reason;
 
 /// One URL's status and reason, before the entry's URLs are combined.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlVerdict {
     pub status: Status,
-    pub reason: String,
+    pub reason: Reason,
     pub detail: String,
 }
 
-/// The status one observation shows on its own.
+/// The status one observation shows on its own. The reason is the one the
+/// provider named in its signal; nothing is derived from text.
 pub fn judge_url(observation: &Observation) -> UrlVerdict {
-    let http = observation.http_status;
-    let verdict = |status: Status, reason: String, detail: String| UrlVerdict {
+    let verdict = |status: Status, reason: Reason, detail: String| UrlVerdict {
         status,
         reason,
         detail,
@@ -56,45 +53,30 @@ pub fn judge_url(observation: &Observation) -> UrlVerdict {
     match &observation.signal {
         Signal::Alive => verdict(
             Status::Ok,
-            "alive".into(),
-            match http {
+            Reason::Alive,
+            match observation.http_status {
                 Some(code) => format!("answered {code}"),
                 None => "answered".into(),
             },
         ),
         Signal::NotModified => verdict(
             Status::Ok,
-            "not-modified".into(),
+            Reason::NotModified,
             "unchanged since the last run (304)".into(),
         ),
-        Signal::Moved { to } => verdict(
-            Status::Moved,
-            match observation.platform {
-                Platform::Website => "redirect-permanent".into(),
-                platform => format!("{}-renamed", code_prefix(platform)),
-            },
-            format!("moved to {to}"),
-        ),
-        Signal::Archived { field } => verdict(
+        Signal::Moved { reason, to } => verdict(Status::Moved, *reason, format!("moved to {to}")),
+        Signal::Archived { reason, field } => verdict(
             Status::Archived,
-            format!("{}-archived", code_prefix(observation.platform)),
+            *reason,
             format!("marked read-only by the platform ({field})"),
         ),
-        Signal::Gone { why } => {
-            let (code, text) = split_code(why, http, "gone");
-            verdict(Status::Dead, code, text)
-        }
-        Signal::Blocked { why } => {
-            let (code, text) = split_code(why, None, "blocked");
-            verdict(Status::Blocked, code, text)
-        }
-        Signal::Transient { why } => {
-            let (code, text) = split_code(why, http, "transient");
-            verdict(Status::Failing, code, text)
-        }
+        Signal::Gone { reason, why } => verdict(Status::Dead, *reason, why.clone()),
+        Signal::Blocked { reason, why } => verdict(Status::Blocked, *reason, why.clone()),
+        Signal::Transient { reason, why } => verdict(Status::Failing, *reason, why.clone()),
+        Signal::Unsettled { reason, why } => verdict(Status::Unknown, *reason, why.clone()),
         Signal::RateLimited { retry_at } => verdict(
             Status::Unknown,
-            "rate-limited".into(),
+            Reason::RateLimited,
             match retry_at {
                 Some(at) => format!("the platform rate-limited us until {at}; not a verdict"),
                 None => "the platform rate-limited us; not a verdict".into(),
@@ -102,54 +84,15 @@ pub fn judge_url(observation: &Observation) -> UrlVerdict {
         ),
         Signal::NeedsCredentials { variable } => verdict(
             Status::Unknown,
-            "needs-credentials".into(),
+            Reason::NeedsCredentials,
             format!("the platform's API needs credentials: set {variable}"),
         ),
         Signal::Refused { why } => verdict(
             Status::Unknown,
-            "refused-by-address-policy".into(),
+            Reason::RefusedByAddressPolicy,
             format!("not probed: {why}"),
         ),
     }
-}
-
-/// The platform's name as reason codes spell it (the providers' own codes use
-/// the same words: `huggingface-not-found`, `huggingface-renamed`).
-fn code_prefix(platform: Platform) -> &'static str {
-    match platform {
-        Platform::GitHub => "github",
-        Platform::GitLab => "gitlab",
-        Platform::Kaggle => "kaggle",
-        Platform::Zenodo => "zenodo",
-        Platform::Figshare => "figshare",
-        Platform::HuggingFace => "huggingface",
-        Platform::Osf => "osf",
-        Platform::Dataverse => "dataverse",
-        Platform::MendeleyData => "mendeley",
-        Platform::Doi => "doi",
-        Platform::Website => "website",
-    }
-}
-
-/// A reason code: the whole `why` when it is one (`timeout`), else its start
-/// ("code: text"), else the HTTP status, else `fallback`.
-fn split_code(why: &str, http: Option<u16>, fallback: &str) -> (String, String) {
-    let is_code = |text: &str| {
-        !text.is_empty()
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
-    if is_code(why) {
-        return (why.to_owned(), why.to_owned());
-    }
-    if let Some((code, text)) = why.split_once(": ")
-        && is_code(code)
-    {
-        return (code.to_owned(), text.to_owned());
-    }
-    let code = http.map_or_else(|| fallback.to_owned(), |s| format!("http-{s}"));
-    (code, why.to_owned())
 }
 
 /// Severity for combining URLs: the highest wins.
@@ -225,7 +168,7 @@ pub fn classify(
     let Some((worst_obs, worst)) = worst else {
         return Verdict {
             status: Status::Unknown,
-            reason: "not-checked".into(),
+            reason: Reason::NotChecked,
             message: "no URL of this entry was checked (every URL has check: false)".into(),
             decided_by: None,
         };
@@ -236,7 +179,7 @@ pub fn classify(
     } else {
         Verdict {
             status: worst.status,
-            reason: worst.reason.clone(),
+            reason: worst.reason,
             message: format!("{}: {}", worst_obs.url, worst.detail),
             decided_by: Some(worst_obs.url.clone()),
         }
@@ -279,13 +222,12 @@ fn freshness(
 ) -> Verdict {
     let newer_versions: Vec<&str> = deciders
         .iter()
-        .flat_map(|o| &o.evidence)
-        .filter_map(|fact| fact.strip_prefix("newer version: "))
+        .filter_map(|o| o.newer_version.as_deref())
         .collect();
     let mut verdict = match newest(deciders) {
         None => Verdict {
             status: Status::Ok,
-            reason: alive.reason.clone(),
+            reason: alive.reason,
             message: format!("{}: {}; no last-update date known", first.url, alive.detail),
             decided_by: Some(first.url.clone()),
         },
@@ -296,7 +238,7 @@ fn freshness(
             if !frozen && age_days > i64::from(days) {
                 Verdict {
                     status: Status::Stale,
-                    reason: "last-update-too-old".into(),
+                    reason: Reason::LastUpdateTooOld,
                     message: format!(
                         "{}: last updated {} ({}), {age_days} days ago; the threshold is {days} days",
                         observation.url,
@@ -356,7 +298,7 @@ pub fn judge(
         .and_then(|url| observations.iter().find(|o| o.url == url));
     let dated = newest(&deciding(entry, &observations)).map(|(_, d)| d.clone());
     let moved_to = match decided.map(|o| &o.signal) {
-        Some(Signal::Moved { to }) if verdict.status == Status::Moved => Some(to.clone()),
+        Some(Signal::Moved { to, .. }) if verdict.status == Status::Moved => Some(to.clone()),
         _ => None,
     };
     ResourceCheck {
@@ -456,14 +398,15 @@ mod tests {
             }),
             validators: Default::default(),
             fingerprint: None,
+            newer_version: None,
             evidence: Vec::new(),
             checked_at: now(),
             duration_ms: 5,
         }
     }
 
-    fn gone(url: &str, why: &str, http: u16) -> Observation {
-        let mut o = seen(url, Signal::Gone { why: why.into() }, None);
+    fn gone(url: &str, reason: Reason, why: &str, http: u16) -> Observation {
+        let mut o = seen(url, Signal::gone(reason, why), None);
         o.http_status = Some(http);
         o
     }
@@ -509,19 +452,31 @@ mod tests {
     }
 
     #[test]
-    fn reason_codes_come_from_the_provider_or_the_http_status() {
+    fn reason_codes_are_the_ones_the_provider_named() {
         let e = entry(&[(REPO, UrlRole::Repository)]);
         let v = verdict(
             &e,
-            &[gone(REPO, "github-disabled: GitHub has disabled it", 200)],
+            &[gone(
+                REPO,
+                Reason::GithubDisabled,
+                "GitHub has disabled it",
+                200,
+            )],
         );
-        assert_eq!(
-            (v.status, v.reason.as_str()),
-            (Status::Dead, "github-disabled")
-        );
+        assert_eq!((v.status, v.reason), (Status::Dead, Reason::GithubDisabled));
         assert_eq!(v.message, "https://github.com/o/r: GitHub has disabled it");
-        let v = verdict(&e, &[gone(REPO, "the API answered 410", 410)]);
-        assert_eq!(v.reason, "http-410");
+        let v = verdict(
+            &e,
+            &[gone(REPO, Reason::Http(410), "the API answered 410", 410)],
+        );
+        assert_eq!(v.reason.to_string(), "http-410");
+        let spent = seen(
+            REPO,
+            Signal::unsettled(Reason::BudgetSpent, "the run's time budget is spent"),
+            None,
+        );
+        let v = verdict(&e, &[spent]);
+        assert_eq!((v.status, v.reason), (Status::Unknown, Reason::BudgetSpent));
         let mut limited = seen(REPO, Signal::RateLimited { retry_at: None }, None);
         limited.http_status = Some(403);
         let v = verdict(&e, &[limited]);
@@ -538,7 +493,7 @@ mod tests {
             &e,
             &[
                 seen(REPO, Signal::Alive, Some(3)),
-                gone(PAPER, "the API answered 404", 404),
+                gone(PAPER, Reason::Http(404), "the API answered 404", 404),
             ],
         );
         assert_eq!(v.status, Status::Ok);
@@ -550,7 +505,10 @@ mod tests {
         );
         // An entry that is only a paper is decided by it.
         let e = entry(&[(PAPER, UrlRole::Paper)]);
-        assert_eq!(verdict(&e, &[gone(PAPER, "x", 404)]).status, Status::Dead);
+        assert_eq!(
+            verdict(&e, &[gone(PAPER, Reason::Http(404), "x", 404)]).status,
+            Status::Dead
+        );
     }
 
     #[test]
@@ -558,9 +516,7 @@ mod tests {
         let e = entry(&[(PAGE, UrlRole::Landing), (REPO, UrlRole::Repository)]);
         let moved = seen(
             REPO,
-            Signal::Moved {
-                to: "https://github.com/n/r".into(),
-            },
+            Signal::moved(Reason::GithubRenamed, "https://github.com/n/r"),
             Some(1),
         );
         let v = verdict(&e, &[seen(PAGE, Signal::Alive, None), moved.clone()]);
@@ -588,7 +544,7 @@ mod tests {
             reason: "GitHub outage".into(),
             expires: "2026-12-01".parse().unwrap(),
         });
-        let dead = [gone(REPO, "x", 404)];
+        let dead = [gone(REPO, Reason::Http(404), "x", 404)];
         let v = verdict(&e, &dead);
         assert_eq!(v.status, Status::Dead);
         assert!(
@@ -615,19 +571,15 @@ mod tests {
         prop_oneof![
             Just(Signal::Alive),
             Just(Signal::NotModified),
-            Just(Signal::Moved {
-                to: "https://example.org/new".into()
-            }),
-            Just(Signal::Archived {
-                field: "archived".into()
-            }),
-            Just(Signal::Gone { why: "gone".into() }),
-            Just(Signal::Blocked {
-                why: "bot-wall: challenge".into()
-            }),
-            Just(Signal::Transient {
-                why: "timeout: slow".into()
-            }),
+            Just(Signal::moved(
+                Reason::RedirectPermanent,
+                "https://example.org/new"
+            )),
+            Just(Signal::archived(Reason::GithubArchived, "archived")),
+            Just(Signal::gone(Reason::Http(404), "gone")),
+            Just(Signal::blocked(Reason::BotWall, "challenge")),
+            Just(Signal::transient(Reason::Timeout, "slow")),
+            Just(Signal::unsettled(Reason::BudgetSpent, "spent")),
             Just(Signal::RateLimited { retry_at: None }),
             Just(Signal::NeedsCredentials {
                 variable: "KAGGLE_KEY".into()
@@ -678,7 +630,7 @@ mod tests {
             let v = verdict(&e, &observations);
             let decided = v.decided_by.clone().unwrap();
             prop_assert!(observations.iter().any(|o| o.url == decided));
-            prop_assert!(!v.reason.is_empty() && !v.message.is_empty());
+            prop_assert!(!v.message.is_empty());
             let mut rotated = observations.clone();
             rotated.rotate_left(rotate);
             prop_assert_eq!(verdict(&e, &rotated).status, v.status);

@@ -158,13 +158,27 @@ impl<'a, F: Fetch> Prober<'a, F> {
         let found = match target {
             Target::GitHubRepo { owner, name } => self.github().probe_rest(owner, name).await,
             Target::GitLabProject { path } => gitlab::probe(self.fetch, &e.gitlab_api, path).await,
-            Target::KaggleDataset { owner, slug } => {
+            Target::KaggleDataset { owner, slug } | Target::KaggleShortLink { owner, slug } => {
                 let credentials = self.secrets.kaggle.as_ref();
-                kaggle::probe(self.fetch, &e.kaggle_api, credentials, owner, slug).await
+                let short = matches!(target, Target::KaggleShortLink { .. });
+                match kaggle::probe(self.fetch, &e.kaggle_api, credentials, owner, slug, short)
+                    .await
+                {
+                    kaggle::Lookup::Found(found) => found,
+                    kaggle::Lookup::NotADataset(_) => {
+                        return self
+                            .page(
+                                url,
+                                known,
+                                "the Kaggle API knows no dataset by this short link (it may be a notebook); checked as a page",
+                            )
+                            .await;
+                    }
+                }
             }
             Target::ZenodoRecord { id } => zenodo::probe(self.fetch, &e.zenodo_api, *id).await,
-            Target::FigshareArticle { id } => {
-                figshare::probe(self.fetch, &e.figshare_api, *id).await
+            Target::FigshareArticle { id, version } => {
+                figshare::probe(self.fetch, &e.figshare_api, *id, *version).await
             }
             Target::HuggingFaceDataset { repo_id } => {
                 huggingface::probe(self.fetch, &e.huggingface_api, repo_id).await
@@ -185,16 +199,17 @@ impl<'a, F: Fetch> Prober<'a, F> {
                 };
                 match datacite::probe(self.fetch, &e.datacite_api, &doi).await {
                     datacite::Lookup::Found(found) => found,
-                    datacite::Lookup::NotDataCite(_) if matches!(target, Target::Doi { .. }) => {
+                    // DataCite's public API answers the same 404 for a DOI of
+                    // another agency, a hidden DOI and a draft: no verdict.
+                    datacite::Lookup::NotDataCite(_) => {
                         return self
                             .page(
                                 url,
                                 known,
-                                "not a DataCite DOI; checked through its resolver",
+                                "DataCite's public API does not show this DOI (another agency's, hidden, or a draft); checked as a page",
                             )
                             .await;
                     }
-                    datacite::Lookup::NotDataCite(found) => found,
                 }
             }
             Target::KaggleCompetition { .. } => {
@@ -474,6 +489,7 @@ fn observe(
         last_updated: found.last_updated,
         validators: Validators::default(),
         fingerprint: None,
+        newer_version: found.newer_version,
         evidence: found.evidence,
         checked_at,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -691,6 +707,7 @@ mod tests {
             last_updated: None,
             validators: Validators::default(),
             fingerprint: None,
+            newer_version: None,
             evidence: Vec::new(),
             checked_at: Timestamp::UNIX_EPOCH,
             duration_ms: 1,

@@ -118,7 +118,7 @@ pub fn render_human(report: &CheckReport) -> String {
                 c.last_updated
                     .map(|at| at.to_zoned_datetime(TimeZone::UTC).date().to_string())
                     .unwrap_or_else(|| "-".into()),
-                format!("{}: {}", clean(&c.reason), clean(&c.message)),
+                format!("{}: {}", c.reason, clean(&c.message)),
             ]
         })
         .collect();
@@ -197,7 +197,7 @@ mod tests {
             check: ResourceCheck {
                 id: id.into(),
                 status,
-                reason: "http-404".into(),
+                reason: crate::reason::Reason::Http(404),
                 message: "https://example.org/x: the API answered 404\x1b[2J".into(),
                 http_status: Some(404),
                 final_url: None,
@@ -264,7 +264,7 @@ mod tests {
     fn json_snapshot() {
         let at = "2026-11-26T20:00:00Z".parse().unwrap();
         let mut moved = resource("moved-one", Status::Moved, false);
-        moved.check.reason = "github-renamed".into();
+        moved.check.reason = crate::reason::Reason::GithubRenamed;
         moved.check.message = "https://github.com/o/r: moved to https://github.com/n/r".into();
         moved.check.moved_to = Some("https://github.com/n/r".into());
         moved
@@ -273,9 +273,10 @@ mod tests {
             .push(crate::observation::Observation {
                 url: "https://github.com/o/r".into(),
                 platform: crate::catalog::platform::Platform::GitHub,
-                signal: crate::observation::Signal::Moved {
-                    to: "https://github.com/n/r".into(),
-                },
+                signal: crate::observation::Signal::moved(
+                    crate::reason::Reason::GithubRenamed,
+                    "https://github.com/n/r",
+                ),
                 http_status: Some(200),
                 final_url: Some("https://api.github.com/repositories/42".into()),
                 redirects: Vec::new(),
@@ -285,6 +286,7 @@ mod tests {
                 }),
                 validators: Default::default(),
                 fingerprint: None,
+                newer_version: None,
                 evidence: vec!["api answered 301 -> https://api.github.com/repositories/42".into()],
                 checked_at: at,
                 duration_ms: 12,

@@ -144,8 +144,8 @@ fn attention(out: &mut String, report: &StatusReport) {
             pill(r),
             html_link(&r.url, &r.name)
         );
-        if let Some(message) = r.message.as_deref().or(r.reason.as_deref()) {
-            let _ = write!(out, " <span class=\"why\">{}</span>", html(message));
+        if let Some(message) = r.message.clone().or(r.reason.map(|code| code.to_string())) {
+            let _ = write!(out, " <span class=\"why\">{}</span>", html(&message));
         }
         if let Some(to) = &r.moved_to {
             let _ = write!(

@@ -76,8 +76,8 @@ pub fn attention_item(r: &ResourceStatus) -> String {
     if let Some(since) = r.since {
         let _ = write!(line, " since {}", day(since));
     }
-    if let Some(message) = r.message.as_deref().or(r.reason.as_deref()) {
-        let _ = write!(line, ": {}", escape::markdown(message));
+    if let Some(message) = r.message.clone().or(r.reason.map(|code| code.to_string())) {
+        let _ = write!(line, ": {}", escape::markdown(&message));
     }
     if let Some(to) = &r.moved_to {
         let _ = write!(line, " (now at {})", escape::markdown_link(to, to));

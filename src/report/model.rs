@@ -31,7 +31,7 @@ pub struct ResourceStatus {
     /// None: never checked yet.
     pub status: Option<Status>,
     pub since: Option<Timestamp>,
-    pub reason: Option<String>,
+    pub reason: Option<crate::reason::Reason>,
     pub message: Option<String>,
     pub moved_to: Option<String>,
     pub last_updated: Option<Dated>,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::observation::{Dated, ResourceCheck, Signal, Status, Validators};
 use crate::policy::{Alert, AlertKind};
+use crate::reason::Reason;
 use crate::report::model::HistoryPoint;
 
 /// The only state format this build reads and writes.
@@ -109,7 +110,7 @@ pub struct RunRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Observed {
     pub status: Status,
-    pub reason: String,
+    pub reason: Reason,
     pub message: String,
     pub at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]

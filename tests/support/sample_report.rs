@@ -76,7 +76,7 @@ pub fn fixture() -> StatusReport {
 
     let mut xss = resource("xss-probe", "<script>alert(1)</script>", Some(Dead));
     xss.url = "javascript:alert(1)".into();
-    xss.reason = Some("http-404".into());
+    xss.reason = Some(catwatch::reason::Reason::Http(404));
     xss.message = Some("HTTP 404 <b>twice</b> @team see #12 [x](javascript:y)".into());
     xss.history = history(&[Ok, Failing, Dead]);
 
@@ -128,8 +128,11 @@ pub fn from_catalog() -> StatusReport {
     // while the shipped catalog grows on another branch).
     let dir = std::env::var("CATWATCH_SAMPLE_CATALOG")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/catalog").to_owned());
-    let entries = catwatch::catalog::load_entries(std::path::Path::new(&dir))
-        .expect("the shipped catalog loads");
+    let entries = catwatch::catalog::load_entries(
+        std::path::Path::new(&dir),
+        catwatch::lint::today(jiff::Timestamp::now()),
+    )
+    .expect("the shipped catalog loads");
     // Mostly healthy, as a real night looks: a few dead, flapping, stale,
     // moved and bot-walled resources, some ok ones with an old blip.
     const HEALTHY: &[Status] = &[Ok; 14];

@@ -22,6 +22,7 @@ use url::Url;
 
 use crate::observation::{Dated, Hop, Signal};
 use crate::probe::fetch::{Credential, Fetch, FetchError, Request, Response};
+use crate::reason::Reason;
 use crate::secret::Secret;
 
 /// What a provider established about one URL.
@@ -32,6 +33,8 @@ pub struct Found {
     pub final_url: Option<String>,
     pub redirects: Vec<Hop>,
     pub last_updated: Option<Dated>,
+    /// A newer version the platform names (see `Observation::newer_version`).
+    pub newer_version: Option<String>,
     pub evidence: Vec<String>,
 }
 
@@ -43,6 +46,7 @@ impl Found {
             final_url: None,
             redirects: Vec::new(),
             last_updated: None,
+            newer_version: None,
             evidence: Vec::new(),
         }
     }
@@ -66,11 +70,6 @@ impl Found {
         self.evidence.push(fact.into());
         self
     }
-}
-
-/// `"code: text"`, the form `policy::classify` reads a reason code from.
-pub fn why(code: &str, text: impl std::fmt::Display) -> String {
-    format!("{code}: {text}")
 }
 
 /// `base` with `segments` appended, each percent-encoded as one path segment
@@ -105,23 +104,24 @@ pub fn api_get(url: Url) -> Request {
 }
 
 /// The network failed to produce an answer from a platform API. An API host
-/// that cannot be reached says nothing about the resource: transient.
+/// that cannot be reached says nothing about the resource: transient. A
+/// refused redirect hop or target is our own policy, and names the address.
 pub fn fetch_failed(err: &FetchError) -> Found {
-    let code = match err {
+    let reason = match err {
         FetchError::Refused(text) => return Found::new(Signal::Refused { why: text.clone() }),
-        FetchError::NoSuchHost(_) => "api-unreachable",
-        FetchError::Timeout(_) => "timeout",
-        FetchError::Tls(_) => "tls-error",
-        FetchError::Connect(_) => "connection-failed",
-        FetchError::Protocol(_) => "protocol-error",
+        FetchError::BudgetExhausted => {
+            return Found::new(Signal::unsettled(Reason::BudgetSpent, err.to_string()));
+        }
+        FetchError::NoSuchHost(_) => Reason::ApiUnreachable,
+        FetchError::Timeout(_) => Reason::Timeout,
+        FetchError::Tls(_) => Reason::TlsError,
+        FetchError::Connect(_) => Reason::NetworkError,
+        FetchError::Protocol(_) => Reason::ProtocolError,
         FetchError::TooManyRedirects(_)
         | FetchError::RedirectLoop(_)
-        | FetchError::BadRedirect(_) => "redirect-error",
-        FetchError::BudgetExhausted => "run-budget-spent",
+        | FetchError::BadRedirect(_) => Reason::RedirectError,
     };
-    Found::new(Signal::Transient {
-        why: why(code, err),
-    })
+    Found::new(Signal::transient(reason, err.to_string()))
 }
 
 /// Sends `request`; an answer comes back as a response, a network failure as
@@ -134,23 +134,19 @@ pub async fn send<F: Fetch>(fetch: &F, request: Request) -> Result<Response, Fou
 pub fn json(response: &Response) -> Result<Value, Found> {
     if response.truncated {
         return Err(Found::answered(
-            Signal::Transient {
-                why: why(
-                    "bad-api-answer",
-                    "the API answer exceeded the body size cap",
-                ),
-            },
+            Signal::transient(
+                Reason::BadApiAnswer,
+                "the API answer exceeded the body size cap",
+            ),
             response,
         ));
     }
     serde_json::from_slice(&response.body).map_err(|err| {
         Found::answered(
-            Signal::Transient {
-                why: why(
-                    "bad-api-answer",
-                    format!("the API answer is not the JSON expected: {err}"),
-                ),
-            },
+            Signal::transient(
+                Reason::BadApiAnswer,
+                format!("the API answer is not the JSON expected: {err}"),
+            ),
             response,
         )
     })
@@ -161,12 +157,16 @@ pub fn json(response: &Response) -> Result<Value, Found> {
 pub fn is_rate_limited(response: &Response) -> bool {
     match response.status {
         429 => true,
+        // A 403 is a rate limit only when it says so: the remaining count
+        // at 0, or the message (GitHub's "API rate limit exceeded", "secondary
+        // rate limit", and the older "abuse detection mechanism", as PyGithub
+        // reads them). Zenodo sends Retry-After on every answer, so that
+        // header alone proves nothing.
         403 => {
+            let body = String::from_utf8_lossy(&response.body).to_ascii_lowercase();
             response.header("x-ratelimit-remaining") == Some("0")
-                || response.header("retry-after").is_some()
-                || String::from_utf8_lossy(&response.body)
-                    .to_ascii_lowercase()
-                    .contains("rate limit")
+                || body.contains("rate limit")
+                || body.contains("abuse detection")
         }
         _ => false,
     }
@@ -186,40 +186,44 @@ pub fn retry_at(response: &Response, now: Timestamp) -> Option<Timestamp> {
             return Some(at.timestamp());
         }
     }
+    // The reset of the primary window says when only once it is used up.
+    if response.header("x-ratelimit-remaining") != Some("0") {
+        return None;
+    }
     response
         .header("x-ratelimit-reset")
         .and_then(|v| v.trim().parse::<i64>().ok())
         .and_then(|secs| Timestamp::from_second(secs).ok())
 }
 
-/// The signals every platform shares for an answer that is not a success.
-pub fn unsuccessful(response: &Response) -> Found {
+/// The signals every platform shares for an answer that is not a success;
+/// `not_found` is the platform's code for a 404 or 410.
+pub fn unsuccessful(response: &Response, not_found: Reason) -> Found {
     let status = response.status;
     let signal = if response
         .header("cf-mitigated")
         .is_some_and(|v| v.eq_ignore_ascii_case("challenge"))
     {
-        Signal::Blocked {
-            why: why("cf-mitigated", "the platform answered with a bot challenge"),
-        }
+        Signal::blocked(
+            Reason::BotWall,
+            "the platform answered with a bot challenge",
+        )
     } else if is_rate_limited(response) {
         Signal::RateLimited {
+            // When the platform lets us in again is a fact of the real clock.
             retry_at: retry_at(response, Timestamp::now()),
         }
     } else {
         match status {
-            404 | 410 => Signal::Gone {
-                why: format!("the API answered {status}"),
-            },
-            401 | 403 => Signal::Blocked {
-                why: why(
-                    "access-denied",
-                    format!("the API answered {status}: private or behind a login"),
-                ),
-            },
-            _ => Signal::Transient {
-                why: format!("the API answered {status}"),
-            },
+            404 | 410 => Signal::gone(not_found, format!("the API answered {status}")),
+            401 | 403 => Signal::blocked(
+                Reason::AccessDenied,
+                format!("the API answered {status}: private or behind a login"),
+            ),
+            408 | 500..=599 => {
+                Signal::transient(Reason::ServerError, format!("the API answered {status}"))
+            }
+            _ => Signal::transient(Reason::Http(status), format!("the API answered {status}")),
         }
     };
     Found::answered(signal, response)
@@ -418,15 +422,28 @@ mod tests {
             "<html>Just a moment...</html>",
         );
         r.headers.push(("cf-mitigated".into(), "challenge".into()));
-        assert!(
-            matches!(unsuccessful(&r).signal, Signal::Blocked { why } if why.starts_with("cf-mitigated: "))
-        );
+        assert!(matches!(
+            unsuccessful(&r, Reason::Http(404)).signal,
+            Signal::Blocked {
+                reason: Reason::BotWall,
+                ..
+            }
+        ));
         let gone = testing::response("https://api.example/x", 410, "{}");
-        assert!(matches!(unsuccessful(&gone).signal, Signal::Gone { .. }));
+        assert!(matches!(
+            unsuccessful(&gone, Reason::ZenodoNotFound).signal,
+            Signal::Gone {
+                reason: Reason::ZenodoNotFound,
+                ..
+            }
+        ));
         let busy = testing::response("https://api.example/x", 503, "{}");
         assert!(matches!(
-            unsuccessful(&busy).signal,
-            Signal::Transient { .. }
+            unsuccessful(&busy, Reason::ZenodoNotFound).signal,
+            Signal::Transient {
+                reason: Reason::ServerError,
+                ..
+            }
         ));
     }
 

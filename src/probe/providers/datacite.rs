@@ -4,16 +4,21 @@
 //!
 //! A draft DOI or one DataCite marks inactive is gone. A newer version is not
 //! a fault: the resource stays alive and the evidence names the newer DOI
-//! (`newer version: <url>`). A DOI DataCite does not know (404) is usually
-//! registered elsewhere (Crossref): the dispatcher then checks the DOI link
-//! itself through the resolver, and this module says so with [`Lookup::NotDataCite`].
+//! (the observation's `newer_version`). DataCite's public API answers 200
+//! only for findable DataCite DOIs; a DOI of another agency (Crossref), a
+//! hidden (registered) DOI and a draft all get the same 404
+//! `{"errors":[{"status":"404","title":"The resource you are looking for
+//! doesn't exist."}]}` (datacite/lupo `datacite_dois_controller.rb`), so a 404
+//! is no verdict: this module says [`Lookup::NotDataCite`] and the
+//! dispatcher checks the link itself as a page.
 
 use serde_json::Value;
 use url::Url;
 
-use super::api::{self, Found, why};
+use super::api::{self, Found};
 use crate::observation::Signal;
 use crate::probe::fetch::Fetch;
+use crate::reason::Reason;
 
 pub enum Lookup {
     Found(Found),
@@ -32,8 +37,8 @@ pub async fn probe<F: Fetch>(fetch: &F, api: &Url, doi: &str) -> Lookup {
     };
     match response.status {
         200 => {}
-        404 => return Lookup::NotDataCite(api::unsuccessful(&response)),
-        _ => return Lookup::Found(api::unsuccessful(&response)),
+        404 => return Lookup::NotDataCite(api::unsuccessful(&response, Reason::DataciteNotFound)),
+        _ => return Lookup::Found(api::unsuccessful(&response, Reason::DataciteNotFound)),
     }
     let body = match api::json(&response) {
         Ok(body) => body,
@@ -49,19 +54,15 @@ pub async fn probe<F: Fetch>(fetch: &F, api: &Url, doi: &str) -> Lookup {
         .unwrap_or("findable");
     let active = attributes.get("isActive").and_then(Value::as_bool);
     let signal = if state == "draft" {
-        Signal::Gone {
-            why: why(
-                "datacite-draft",
-                "the DOI is only a draft and does not resolve",
-            ),
-        }
+        Signal::gone(
+            Reason::DataciteDraft,
+            "the DOI is only a draft and does not resolve",
+        )
     } else if active == Some(false) {
-        Signal::Gone {
-            why: why(
-                "datacite-inactive",
-                "DataCite marks the DOI inactive (isActive=false)",
-            ),
-        }
+        Signal::gone(
+            Reason::DataciteInactive,
+            "DataCite marks the DOI inactive (isActive=false)",
+        )
     } else {
         Signal::Alive
     };
@@ -81,7 +82,7 @@ pub async fn probe<F: Fetch>(fetch: &F, api: &Url, doi: &str) -> Lookup {
         .filter_map(|r| r.get("relatedIdentifier").and_then(Value::as_str))
         .next();
     if let Some(newer) = newer {
-        found = found.note(format!("newer version: {}", newer_link(newer)));
+        found.newer_version = Some(newer_link(newer));
     }
     Lookup::Found(found)
 }

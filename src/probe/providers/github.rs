@@ -23,9 +23,10 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::api::{self, Found, why};
+use super::api::{self, Found};
 use crate::observation::{Dated, Signal};
 use crate::probe::fetch::{Credential, Fetch, Method, Request, Response};
+use crate::reason::Reason;
 
 /// Repositories per GraphQL request.
 pub const GRAPHQL_BATCH: usize = 50;
@@ -131,19 +132,22 @@ impl<F: Fetch> GitHub<'_, F> {
         let mut evidence = Vec::new();
         if matches!(response.status, 301 | 302 | 307 | 308) {
             // Renamed or transferred: the body (or Location) names the repository by id.
-            let next = api::json(&response)
-                .ok()
-                .and_then(|body| body.get("url")?.as_str().map(str::to_owned))
-                .or_else(|| response.header("location").map(str::to_owned))
+            // GitHub's docs name `Location`; the body's `url` carries the same.
+            let next = response
+                .header("location")
+                .map(str::to_owned)
+                .or_else(|| {
+                    api::json(&response)
+                        .ok()
+                        .and_then(|body| body.get("url")?.as_str().map(str::to_owned))
+                })
                 .and_then(|text| response.final_url.join(&text).ok());
             let Some(next) = next.filter(|next| api::same_origin(next, self.api)) else {
                 return Err(Found::answered(
-                    Signal::Transient {
-                        why: why(
-                            "github-bad-redirect",
-                            "the API redirected without a usable address on the same API host",
-                        ),
-                    },
+                    Signal::transient(
+                        Reason::GithubBadRedirect,
+                        "the API redirected without a usable address on the same API host",
+                    ),
                     &response,
                 ));
             };
@@ -154,23 +158,22 @@ impl<F: Fetch> GitHub<'_, F> {
             200 => {}
             404 => {
                 return Err(Found::answered(
-                    Signal::Gone {
-                        why: why(
-                            "github-not-found",
-                            "no such repository (deleted, or made private)",
-                        ),
-                    },
+                    Signal::gone(
+                        Reason::GithubNotFound,
+                        "no such repository (deleted, or made private)",
+                    ),
                     &response,
                 ));
             }
             451 => {
-                return Err(Found::answered(
-                    Signal::Gone {
-                        why: why(
-                            "github-legal-block",
+                return Err(blocked_note(
+                    Found::answered(
+                        Signal::gone(
+                            Reason::GithubLegalBlock,
                             "GitHub blocks this repository for legal reasons (451, e.g. a DMCA takedown)",
                         ),
-                    },
+                        &response,
+                    ),
                     &response,
                 ));
             }
@@ -178,41 +181,38 @@ impl<F: Fetch> GitHub<'_, F> {
                 .to_ascii_lowercase()
                 .contains("access blocked") =>
             {
-                return Err(Found::answered(
-                    Signal::Gone {
-                        why: why(
-                            "github-access-blocked",
+                return Err(blocked_note(
+                    Found::answered(
+                        Signal::gone(
+                            Reason::GithubDisabled,
                             "GitHub blocks access to this repository",
                         ),
-                    },
+                        &response,
+                    ),
                     &response,
                 ));
             }
-            _ => return Err(api::unsuccessful(&response)),
+            _ => return Err(api::unsuccessful(&response, Reason::GithubNotFound)),
         }
         let repo = api::json(&response)?;
-        let full_name = repo
-            .get("full_name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+        let Some(shape) = RepoShape::read(&repo, "full_name", "archived", "disabled") else {
+            return Err(Found::answered(
+                Signal::transient(
+                    Reason::BadApiAnswer,
+                    "the API answered 200 without the repository's full_name, archived and disabled",
+                ),
+                &response,
+            ));
+        };
+        let full_name = shape.full_name.clone();
         let pushed = api::date_at(&repo, "/pushed_at", "github:pushed_at");
-        let last_commit = if repo.get("disabled").and_then(Value::as_bool) == Some(true) {
+        let last_commit = if shape.disabled {
             None
         } else {
             self.last_commit(&full_name, &mut evidence).await
         };
-        let mut found = Found::answered(
-            judge(
-                owner,
-                name,
-                &full_name,
-                flag(&repo, "archived"),
-                flag(&repo, "disabled"),
-            ),
-            &response,
-        )
-        .dated(last_commit.or(pushed));
+        let mut found = Found::answered(judge(owner, name, &shape, "archived"), &response)
+            .dated(last_commit.or(pushed));
         found.evidence.extend(evidence);
         Ok(found)
     }
@@ -277,7 +277,21 @@ impl<F: Fetch> GitHub<'_, F> {
                 )
                 .note("GitHub rejected the token (401)"));
             }
-            _ => return all(api::unsuccessful(&response)),
+            // The endpoint itself answering 404 says nothing about the
+            // repositories (a GitHub Enterprise base ending in /api/v3, say).
+            404 | 410 => {
+                return all(Found::answered(
+                    Signal::transient(
+                        Reason::BadApiAnswer,
+                        format!(
+                            "the GraphQL endpoint answered {}; check [endpoints] github_api",
+                            response.status
+                        ),
+                    ),
+                    &response,
+                ));
+            }
+            _ => return all(api::unsuccessful(&response, Reason::GithubNotFound)),
         }
         let body = match api::json(&response) {
             Ok(body) => body,
@@ -288,18 +302,22 @@ impl<F: Fetch> GitHub<'_, F> {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        if errors.iter().any(|e| error_type(e) == "RATE_LIMITED") {
+        if let Some(error) = errors.iter().find(|e| is_rate_limit(e)) {
+            // Rate limits come as 200 with an error, and the remaining-count
+            // header need not say 0 (octokit/plugin-throttling.js#632).
             let retry_at = api::retry_at(&response, Timestamp::now());
             self.pause.trip(retry_at);
-            return all(Found::answered(Signal::RateLimited { retry_at }, &response));
+            return all(Found::answered(Signal::RateLimited { retry_at }, &response)
+                .note(format!("GraphQL: {}", message(error))));
         }
-        let unplaced = errors.iter().find(|e| e.get("path").is_none());
-        if body.get("data").is_none_or(Value::is_null)
-            && let Some(error) = unplaced
-        {
+        if !body.get("data").is_some_and(Value::is_object) {
             return all(Found::answered(
-                Signal::Transient {
-                    why: why("github-graphql-error", message(error)),
+                match errors.first() {
+                    Some(error) => Signal::transient(Reason::GithubGraphqlError, message(error)),
+                    None => Signal::transient(
+                        Reason::BadApiAnswer,
+                        "GraphQL gave neither data nor an error",
+                    ),
                 },
                 &response,
             ));
@@ -317,21 +335,31 @@ impl<F: Fetch> GitHub<'_, F> {
                         read_graphql_repo(owner, name, repo, &response)
                     }
                     (_, Some(error)) if error_type(error) == "NOT_FOUND" => Found::answered(
-                        Signal::Gone {
-                            why: why("github-not-found", message(error)),
-                        },
+                        Signal::gone(Reason::GithubNotFound, message(error)),
                         &response,
                     ),
+                    // SAML enforcement or a token without access: the token's
+                    // problem, never the repository's.
+                    (_, Some(error))
+                        if error_type(error) == "FORBIDDEN"
+                            || error.pointer("/extensions/saml_failure")
+                                == Some(&Value::Bool(true)) =>
+                    {
+                        Found::answered(
+                            Signal::blocked(Reason::AccessDenied, message(error)),
+                            &response,
+                        )
+                        .note("the GitHub token may need SSO authorisation for this organisation")
+                    }
                     (_, Some(error)) => Found::answered(
-                        Signal::Transient {
-                            why: why("github-graphql-error", message(error)),
-                        },
+                        Signal::transient(Reason::GithubGraphqlError, message(error)),
                         &response,
                     ),
                     _ => Found::answered(
-                        Signal::Transient {
-                            why: why("bad-api-answer", "GraphQL gave neither data nor an error"),
-                        },
+                        Signal::transient(
+                            Reason::BadApiAnswer,
+                            "GraphQL gave neither data nor an error",
+                        ),
                         &response,
                     ),
                 }
@@ -340,8 +368,61 @@ impl<F: Fetch> GitHub<'_, F> {
     }
 }
 
-fn flag(value: &Value, key: &str) -> bool {
-    value.get(key).and_then(Value::as_bool) == Some(true)
+/// The repository fields GitHub documents as required and non-null
+/// (`full_name`, `archived`, `disabled` in REST's FullRepository;
+/// `nameWithOwner`, `isArchived`, `isDisabled` in GraphQL). An answer
+/// without them is not a repository, whatever its status.
+struct RepoShape {
+    full_name: String,
+    archived: bool,
+    disabled: bool,
+}
+
+impl RepoShape {
+    fn read(repo: &Value, name: &str, archived: &str, disabled: &str) -> Option<RepoShape> {
+        let full_name = repo.get(name)?.as_str().filter(|n| n.contains('/'))?;
+        Some(RepoShape {
+            full_name: full_name.to_owned(),
+            archived: repo.get(archived)?.as_bool()?,
+            disabled: repo.get(disabled)?.as_bool()?,
+        })
+    }
+}
+
+/// GitHub's GraphQL rate-limit error, in every form it is known to take:
+/// `type` `RATE_LIMITED` (the documented one), `RATE_LIMIT` with `code`
+/// `graphql_rate_limit` (seen in 2026, yanyongyu/githubkit#271), or a
+/// secondary limit whose message says so.
+fn is_rate_limit(error: &Value) -> bool {
+    matches!(error_type(error), "RATE_LIMITED" | "RATE_LIMIT")
+        || error.get("code").and_then(Value::as_str) == Some("graphql_rate_limit")
+        || message(error).to_ascii_lowercase().contains("rate limit")
+}
+
+/// The `block` object GitHub adds to 451 and "access blocked" answers
+/// (`reason` dmca or tos, the notice's `html_url`), kept as evidence.
+fn blocked_note(found: Found, response: &Response) -> Found {
+    let block = api::json(response)
+        .ok()
+        .and_then(|body| body.get("block").cloned());
+    match block {
+        Some(block) => {
+            let field = |key: &str| {
+                block
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned()
+            };
+            found.note(format!(
+                "block: reason={} since {} notice {}",
+                field("reason"),
+                field("created_at"),
+                field("html_url")
+            ))
+        }
+        None => found,
+    }
 }
 
 fn error_type(error: &Value) -> &str {
@@ -359,40 +440,40 @@ fn message(error: &Value) -> String {
         .to_owned()
 }
 
-/// The signal for a repository GitHub answered for, asked as `owner/name`.
-fn judge(owner: &str, name: &str, full_name: &str, archived: bool, disabled: bool) -> Signal {
-    if disabled {
-        Signal::Gone {
-            why: why("github-disabled", "GitHub has disabled this repository"),
-        }
-    } else if !full_name.is_empty() && !full_name.eq_ignore_ascii_case(&format!("{owner}/{name}")) {
-        Signal::Moved {
-            to: format!("https://github.com/{full_name}"),
-        }
-    } else if archived {
-        Signal::Archived {
-            field: "archived".into(),
-        }
+/// The signal for a repository GitHub answered for, asked as `owner/name`;
+/// `archived_field` names the field that says archived, for the evidence.
+fn judge(owner: &str, name: &str, repo: &RepoShape, archived_field: &str) -> Signal {
+    if repo.disabled {
+        Signal::gone(
+            Reason::GithubDisabled,
+            "GitHub has disabled this repository",
+        )
+    } else if !repo
+        .full_name
+        .eq_ignore_ascii_case(&format!("{owner}/{name}"))
+    {
+        Signal::moved(
+            Reason::GithubRenamed,
+            format!("https://github.com/{}", repo.full_name),
+        )
+    } else if repo.archived {
+        Signal::archived(Reason::GithubArchived, archived_field)
     } else {
         Signal::Alive
     }
 }
 
 fn read_graphql_repo(owner: &str, name: &str, repo: &Value, response: &Response) -> Found {
-    let full_name = repo
-        .get("nameWithOwner")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let mut signal = judge(
-        owner,
-        name,
-        full_name,
-        flag(repo, "isArchived"),
-        flag(repo, "isDisabled"),
-    );
-    if let Signal::Archived { field } = &mut signal {
-        *field = "isArchived".into();
-    }
+    let Some(shape) = RepoShape::read(repo, "nameWithOwner", "isArchived", "isDisabled") else {
+        return Found::answered(
+            Signal::transient(
+                Reason::BadApiAnswer,
+                "GraphQL answered a repository without nameWithOwner, isArchived and isDisabled",
+            ),
+            response,
+        );
+    };
+    let signal = judge(owner, name, &shape, "isArchived");
     let date = api::first_date(
         repo,
         &[
@@ -415,7 +496,7 @@ fn graphql_query(repos: &[(String, String)]) -> Value {
     for (i, (owner, name)) in repos.iter().enumerate() {
         params.push(format!("$o{i}: String!, $n{i}: String!"));
         fields.push(format!(
-            "r{i}: repository(owner: $o{i}, name: $n{i}) {{ nameWithOwner isArchived isDisabled pushedAt defaultBranchRef {{ target {{ ... on Commit {{ committedDate }} }} }} }}"
+            "r{i}: repository(owner: $o{i}, name: $n{i}, followRenames: true) {{ nameWithOwner isArchived isDisabled pushedAt defaultBranchRef {{ target {{ ... on Commit {{ committedDate }} }} }} }}"
         ));
         variables.insert(format!("o{i}"), json!(owner));
         variables.insert(format!("n{i}"), json!(name));
@@ -489,9 +570,7 @@ mod tests {
         let found = probe(&fetch, &api, &pause).probe_rest("old", "r").await;
         assert_eq!(
             found.signal,
-            Signal::Moved {
-                to: "https://github.com/new/r2".into()
-            }
+            Signal::moved(Reason::GithubRenamed, "https://github.com/new/r2")
         );
         assert_eq!(found.last_updated.unwrap().source, "github:pushed_at");
     }
@@ -556,9 +635,7 @@ mod tests {
         let pause = Pause::default();
         let gh = probe(&fetch, &api, &pause);
         let code = |f: Found| match f.signal {
-            Signal::Gone { why } | Signal::Transient { why } => {
-                why.split(':').next().unwrap().to_owned()
-            }
+            Signal::Gone { reason, .. } | Signal::Transient { reason, .. } => reason.to_string(),
             other => format!("{other:?}"),
         };
         assert_eq!(code(gh.probe_rest("o", "gone").await), "github-not-found");
@@ -598,7 +675,7 @@ mod tests {
             "github:pushedAt"
         );
         assert!(
-            matches!(&found[1].signal, Signal::Gone { why } if why.starts_with("github-not-found: Could not resolve"))
+            matches!(&found[1].signal, Signal::Gone { reason: Reason::GithubNotFound, why } if why.starts_with("Could not resolve"))
         );
 
         let broken =
@@ -618,7 +695,7 @@ mod tests {
         };
         let found = gh.probe_graphql(&[("a".into(), "b".into())]).await;
         assert!(
-            matches!(&found[0].signal, Signal::Transient { why } if why == "github-graphql-error: Something went wrong while executing your query.")
+            matches!(&found[0].signal, Signal::Transient { reason: Reason::GithubGraphqlError, why } if why == "Something went wrong while executing your query.")
         );
         let request = &fetch.seen.lock().unwrap()[0];
         assert_eq!(request.credential.as_ref().unwrap().host, "api.github.com");
@@ -629,7 +706,7 @@ mod tests {
     fn graphql_names_travel_as_variables() {
         let query = graphql_query(&[("o\"x".into(), "n".into())]);
         let text = query["query"].as_str().unwrap();
-        assert!(text.contains("r0: repository(owner: $o0, name: $n0)"));
+        assert!(text.contains("r0: repository(owner: $o0, name: $n0, followRenames: true)"));
         assert!(!text.contains("o\\\"x") && !text.contains("o\"x"));
         assert_eq!(query["variables"]["o0"], "o\"x");
     }

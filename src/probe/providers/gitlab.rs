@@ -1,17 +1,21 @@
 //! GitLab projects, by their url-encoded path. `archived` is archived; a
-//! project with `marked_for_deletion_at` (or `marked_for_deletion_on`) set is
-//! reported gone (`gitlab-marked-for-deletion`): its owners have asked for it to
-//! be deleted, and the entry needs a new home before it vanishes. A renamed
-//! project answers under its new `path_with_namespace`.
+//! project with `marked_for_deletion_on` (or the deprecated `_at`) set, or
+//! renamed with GitLab's `-deletion_scheduled-{id}` suffix, is reported gone
+//! (`gitlab-marked-for-deletion`): its owners have asked for it to be deleted,
+//! and the entry needs a new home before it vanishes. A renamed project
+//! answers under its new `path_with_namespace` (moved to its `web_url`).
+//! 404 (`{"message":"404 Project Not Found"}`) is `gitlab-not-found`: deleted,
+//! or private to anonymous callers.
 //!
 //! Date: `last_activity_at`.
 
 use serde_json::Value;
 use url::Url;
 
-use super::api::{self, Found, why};
+use super::api::{self, Found};
 use crate::observation::Signal;
 use crate::probe::fetch::Fetch;
+use crate::reason::Reason;
 
 pub async fn probe<F: Fetch>(fetch: &F, api: &Url, path: &str) -> Found {
     let mut request = api::api_get(api::endpoint(api, &["projects", path]));
@@ -21,34 +25,49 @@ pub async fn probe<F: Fetch>(fetch: &F, api: &Url, path: &str) -> Found {
         Err(found) => return found,
     };
     if response.status != 200 {
-        return api::unsuccessful(&response);
+        return api::unsuccessful(&response, Reason::GitlabNotFound);
     }
     let project = match api::json(&response) {
         Ok(project) => project,
         Err(found) => return found,
     };
-    let now_at = project
+    let Some(now_at) = project
         .get("path_with_namespace")
         .and_then(Value::as_str)
-        .unwrap_or(path);
-    let marked = ["marked_for_deletion_at", "marked_for_deletion_on"]
+        .filter(|p| p.contains('/'))
+    else {
+        return Found::answered(
+            Signal::transient(
+                Reason::BadApiAnswer,
+                "GitLab answered 200 without the project's path_with_namespace",
+            ),
+            &response,
+        );
+    };
+    let marked = ["marked_for_deletion_on", "marked_for_deletion_at"]
         .iter()
         .find_map(|key| project.get(*key).and_then(Value::as_str));
     let signal = if let Some(when) = marked {
-        Signal::Gone {
-            why: why(
-                "gitlab-marked-for-deletion",
-                format!("the project is marked for deletion ({when})"),
-            ),
-        }
+        Signal::gone(
+            Reason::GitlabMarkedForDeletion,
+            format!("the project is marked for deletion ({when})"),
+        )
+    } else if let Some(suffix) = deletion_suffix(&project, now_at) {
+        // Marking for deletion renames the project; where the tier does not
+        // show the marked_for_deletion fields, the new name tells.
+        Signal::gone(
+            Reason::GitlabMarkedForDeletion,
+            format!("the project was renamed to {now_at} ({suffix}): scheduled for deletion"),
+        )
     } else if !now_at.eq_ignore_ascii_case(path) {
-        Signal::Moved {
-            to: format!("https://gitlab.com/{now_at}"),
-        }
+        let web = project
+            .get("web_url")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("https://gitlab.com/{now_at}"));
+        Signal::moved(Reason::GitlabRenamed, web)
     } else if project.get("archived").and_then(Value::as_bool) == Some(true) {
-        Signal::Archived {
-            field: "archived".into(),
-        }
+        Signal::archived(Reason::GitlabArchived, "archived")
     } else {
         Signal::Alive
     };
@@ -57,4 +76,15 @@ pub async fn probe<F: Fetch>(fetch: &F, api: &Url, path: &str) -> Found {
         "/last_activity_at",
         "gitlab:last_activity_at",
     ))
+}
+
+/// The suffix GitLab gives a project scheduled for deletion
+/// (`-deletion_scheduled-{id}`, or `-deleted-{id}`; `Projects::MarkForDeletionService`),
+/// when `path` carries it with the project's own id.
+fn deletion_suffix(project: &Value, path: &str) -> Option<String> {
+    let id = project.get("id")?.as_u64()?;
+    ["deletion_scheduled", "deleted"]
+        .iter()
+        .map(|word| format!("-{word}-{id}"))
+        .find(|suffix| path.ends_with(suffix.as_str()))
 }

@@ -26,6 +26,7 @@ use url::Url;
 use crate::catalog::platform::Platform;
 use crate::observation::{Dated, Observation, Signal, Validators};
 use crate::probe::fetch::{Fetch, FetchError, Request, Response};
+use crate::reason::Reason;
 
 const ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
 
@@ -95,6 +96,7 @@ pub async fn probe_website<F: Fetch>(
         last_updated: None,
         validators: Validators::default(),
         fingerprint: None,
+        newer_version: None,
         evidence,
         checked_at: now,
         duration_ms: 0,
@@ -231,9 +233,7 @@ pub fn signal_for_response(
     let status = response.status;
     if let Some(why) = bot_wall(response) {
         evidence.push(why.clone());
-        return Signal::Blocked {
-            why: format!("bot-wall: {why}"),
-        };
+        return Signal::blocked(Reason::BotWall, why);
     }
     match status {
         304 => Signal::NotModified,
@@ -244,24 +244,20 @@ pub fn signal_for_response(
                     .iter()
                     .all(|hop| matches!(hop.status, 301 | 308));
             if permanent && response.final_url != *url {
-                Signal::Moved {
-                    to: response.final_url.to_string(),
-                }
+                Signal::moved(Reason::RedirectPermanent, response.final_url.to_string())
             } else {
                 Signal::Alive
             }
         }
-        404 | 410 => Signal::Gone {
-            why: format!("http-{status}: the page answered {status}"),
-        },
-        401 | 403 => Signal::Blocked {
-            why: format!(
-                "access-denied: the page answered {status} (a login wall or bot protection)"
-            ),
-        },
-        451 => Signal::Blocked {
-            why: "http-451: unavailable for legal reasons".to_owned(),
-        },
+        404 | 410 => Signal::gone(Reason::Http(status), format!("the page answered {status}")),
+        401 | 403 => Signal::blocked(
+            Reason::LoginWall,
+            format!("the page answered {status} (a login wall or bot protection)"),
+        ),
+        451 => Signal::blocked(
+            Reason::LegalBlock,
+            "the page answered 451: unavailable for legal reasons",
+        ),
         429 => {
             let retry_at = response.header("retry-after").and_then(|value| {
                 match crate::probe::engine::retry::parse_retry_after(value, now) {
@@ -273,9 +269,10 @@ pub fn signal_for_response(
             });
             Signal::RateLimited { retry_at }
         }
-        _ => Signal::Transient {
-            why: format!("http-{status}: the page answered {status}"),
-        },
+        408 | 500..=599 => {
+            Signal::transient(Reason::ServerError, format!("the page answered {status}"))
+        }
+        _ => Signal::transient(Reason::Http(status), format!("the page answered {status}")),
     }
 }
 
@@ -322,24 +319,24 @@ fn bot_wall(response: &Response) -> Option<String> {
     None
 }
 
-/// Reason codes as `policy` reads them: "code: text".
+/// What a request that got no HTTP answer says about the page. A name that
+/// does not resolve is gone here; whether this run's resolver can be
+/// believed is judged once every URL is in (`probe::network`).
 fn signal_for_error(err: &FetchError) -> Signal {
-    let transient = |code: &str| Signal::Transient {
-        why: format!("{code}: {err}"),
-    };
+    let transient = |reason: Reason| Signal::transient(reason, err.to_string());
     match err {
         FetchError::Refused(why) => Signal::Refused { why: why.clone() },
-        FetchError::NoSuchHost(name) => Signal::Gone {
-            why: format!("no-such-host: {name} does not resolve"),
-        },
-        FetchError::Timeout(_) => transient("timeout"),
-        FetchError::Tls(_) => transient("tls-error"),
-        FetchError::Connect(_) => transient("network-error"),
-        FetchError::Protocol(_) => transient("protocol-error"),
+        FetchError::NoSuchHost(name) => {
+            Signal::gone(Reason::NoSuchHost, format!("{name} does not resolve"))
+        }
+        FetchError::Timeout(_) => transient(Reason::Timeout),
+        FetchError::Tls(_) => transient(Reason::TlsError),
+        FetchError::Connect(_) => transient(Reason::NetworkError),
+        FetchError::Protocol(_) => transient(Reason::ProtocolError),
         FetchError::TooManyRedirects(_)
         | FetchError::RedirectLoop(_)
-        | FetchError::BadRedirect(_) => transient("redirect-error"),
-        FetchError::BudgetExhausted => transient("budget-exhausted"),
+        | FetchError::BadRedirect(_) => transient(Reason::RedirectError),
+        FetchError::BudgetExhausted => Signal::unsettled(Reason::BudgetSpent, err.to_string()),
     }
 }
 
@@ -420,15 +417,11 @@ mod tests {
         assert_eq!(signal(&response(304, &[])), Signal::NotModified);
         assert_eq!(
             signal(&response(404, &[])),
-            Signal::Gone {
-                why: "http-404: the page answered 404".into()
-            }
+            Signal::gone(Reason::Http(404), "the page answered 404")
         );
         assert_eq!(
             signal(&response(410, &[])),
-            Signal::Gone {
-                why: "http-410: the page answered 410".into()
-            }
+            Signal::gone(Reason::Http(410), "the page answered 410")
         );
         assert!(matches!(
             signal(&response(503, &[])),
@@ -472,9 +465,7 @@ mod tests {
         moved.hops = vec![hop(301), hop(308)];
         assert_eq!(
             signal(&moved),
-            Signal::Moved {
-                to: "https://example.org/new".into()
-            }
+            Signal::moved(Reason::RedirectPermanent, "https://example.org/new")
         );
         moved.hops = vec![hop(301), hop(302)];
         assert_eq!(signal(&moved), Signal::Alive);

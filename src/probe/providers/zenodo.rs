@@ -1,8 +1,16 @@
-//! Zenodo records. A concept record (the id every version shares) answers
-//! with a redirect to its latest version, which we follow; a version record
-//! that is not the latest is alive, with the newer version named in the
-//! evidence (`newer version: <url>`), so the entry can be pointed at it
-//! without a false alarm. Deleted records answer 410.
+//! Zenodo records, `GET /api/records/{id}`.
+//!
+//! - A concept record (the id every version shares, and the DOI Zenodo asks
+//!   people to cite) answers 404 there while its web page redirects
+//!   (zenodo/zenodo#2499). Before anything is called gone, the id is asked
+//!   again as `/api/records/{id}/versions/latest`, which InvenioRDM answers
+//!   with a redirect to the latest version's record (followed on the same
+//!   API host only). Only when both answer 404 is it `zenodo-not-found`.
+//! - A version that is not the latest (`metadata.relations.version[0].is_last`
+//!   false) is alive; `links.latest` names the newest, reported as the
+//!   observation's `newer_version`, so the entry can be pointed at it without
+//!   a false alarm. The latest version costs no extra request.
+//! - A deleted record answers 410 (`zenodo-deleted`, with Zenodo's message).
 //!
 //! Date: the record's `modified` (else `updated`); for an outdated version,
 //! the latest version's date, since that is when the resource last changed.
@@ -14,10 +22,11 @@
 use serde_json::Value;
 use url::Url;
 
-use super::api::{self, Found, why};
+use super::api::{self, Found};
 use crate::catalog::platform::Target;
 use crate::observation::Signal;
 use crate::probe::fetch::{Fetch, Response};
+use crate::reason::Reason;
 
 const DATES: &[(&str, &str)] = &[
     ("/modified", "zenodo:modified"),
@@ -25,15 +34,31 @@ const DATES: &[(&str, &str)] = &[
 ];
 
 pub async fn probe<F: Fetch>(fetch: &F, api: &Url, id: u64) -> Found {
-    match fetch_record(
-        fetch,
-        api,
-        api::endpoint(api, &["records", &id.to_string()]),
-    )
-    .await
-    {
-        Ok((response, record)) => read(fetch, api, id, &response, &record).await,
+    let record_url = api::endpoint(api, &["records", &id.to_string()]);
+    let found = match fetch_record(fetch, api, record_url).await {
+        Ok((response, record)) => return read(fetch, api, id, &response, &record).await,
         Err(found) => found,
+    };
+    if found.http_status != Some(404) {
+        return found;
+    }
+    // A concept record (the DOI Zenodo asks people to cite) answers 404 on
+    // /api/records/{id}; its latest version answers at .../versions/latest.
+    let latest = api::endpoint(api, &["records", &id.to_string(), "versions", "latest"]);
+    match fetch_record(fetch, api, latest).await {
+        Ok((response, record)) => read(fetch, api, id, &response, &record).await.note(format!(
+            "/records/{id} answered 404; resolved through /records/{id}/versions/latest"
+        )),
+        Err(again) if again.http_status == Some(404) => Found {
+            signal: Signal::gone(
+                Reason::ZenodoNotFound,
+                format!(
+                    "no record or concept {id}: /records/{id} and its versions/latest answered 404"
+                ),
+            ),
+            ..again
+        },
+        Err(again) => again,
     }
 }
 
@@ -43,39 +68,56 @@ async fn fetch_record<F: Fetch>(
     url: Url,
 ) -> Result<(Response, Value), Found> {
     let mut request = api::api_get(url);
-    // A concept id redirects to its latest version, on the same API.
+    // versions/latest redirects to the latest version's record, on the same API.
     request.follow_redirects = true;
     let response = api::send(fetch, request).await?;
     if !api::same_origin(&response.final_url, api) {
         return Err(Found::answered(
-            Signal::Transient {
-                why: why(
-                    "bad-api-answer",
-                    "the Zenodo API redirected to another host",
-                ),
-            },
+            Signal::transient(
+                Reason::BadApiAnswer,
+                "the Zenodo API redirected to another host",
+            ),
             &response,
         ));
     }
     match response.status {
         200 => {
             let body = api::json(&response)?;
+            if record_id(&body).is_none() {
+                return Err(Found::answered(
+                    Signal::transient(Reason::BadApiAnswer, "the Zenodo record has no id"),
+                    &response,
+                ));
+            }
             Ok((response, body))
         }
         410 => Err(Found::answered(
-            Signal::Gone {
-                why: why(
-                    "zenodo-deleted",
-                    api::json(&response)
-                        .ok()
-                        .and_then(|b| b.get("message")?.as_str().map(str::to_owned))
-                        .unwrap_or_else(|| "the record has been deleted".into()),
-                ),
-            },
+            Signal::gone(
+                Reason::ZenodoDeleted,
+                api::json(&response)
+                    .ok()
+                    .and_then(|b| b.get("message")?.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "the record has been deleted".into()),
+            ),
             &response,
         )),
-        _ => Err(api::unsuccessful(&response)),
+        _ => Err(api::unsuccessful(&response, Reason::ZenodoNotFound)),
     }
+}
+
+/// Whether the record is its concept's latest version. Zenodo's own JSON
+/// (the legacy serialiser it answers `application/json` with) says so in
+/// `metadata.relations.version[0].is_last`; InvenioRDM's default serialiser
+/// in `versions.is_latest`. Either is read; neither known is `None`.
+fn is_latest(record: &Value) -> Option<bool> {
+    record
+        .pointer("/metadata/relations/version/0/is_last")
+        .and_then(Value::as_bool)
+        .or_else(|| {
+            record
+                .pointer("/versions/is_latest")
+                .and_then(Value::as_bool)
+        })
 }
 
 fn record_id(record: &Value) -> Option<u64> {
@@ -100,9 +142,7 @@ async fn read<F: Fetch>(
             "concept record {asked} resolves to its latest version {this}"
         ));
     }
-    let is_latest = record
-        .pointer("/versions/is_latest")
-        .and_then(Value::as_bool);
+    let is_latest = is_latest(record);
     let latest_link = record
         .pointer("/links/latest")
         .and_then(Value::as_str)
@@ -126,7 +166,8 @@ async fn read<F: Fetch>(
                     ],
                 );
                 found.last_updated = date.or(found.last_updated);
-                found.note(format!("newer version: {newer}"))
+                found.newer_version = Some(newer.to_string());
+                found
             }
             _ => found,
         },
