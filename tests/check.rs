@@ -52,7 +52,9 @@ fn catwatch(dir: &Path) -> Command {
         "CATWATCH_GITHUB_TOKEN",
         "KAGGLE_USERNAME",
         "KAGGLE_KEY",
+        "KAGGLE_API_TOKEN",
         "CATWATCH_CONFIG",
+        "CATWATCH_NOW",
         "RUST_LOG",
         "HTTPS_PROXY",
         "HTTP_PROXY",
@@ -912,5 +914,76 @@ fn shards_split_the_catalog_without_overlap() {
         seen,
         ["alive-repo", "moved-repo"],
         "every entry in exactly one shard"
+    );
+}
+
+/// With no network at all (the binary runs in a network namespace of its own,
+/// with only a loopback interface that is down), `check` on the shipped
+/// catalog reports no resource dead, says at the top that the network or
+/// resolver is unavailable, and exits 2: the tool could not do its job.
+#[test]
+fn with_no_network_check_reports_nothing_dead_says_why_and_exits_2() {
+    let unshare = std::process::Command::new("unshare")
+        .args(["-n", "true"])
+        .status()
+        .expect("unshare (util-linux) is installed");
+    assert!(
+        unshare.success(),
+        "this test needs to create a network namespace (unshare -n): run it as root"
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let binary = std::env::var_os("CATWATCH_TEST_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_catwatch").into());
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("catwatch.toml"),
+        format!(
+            "catalog = \"{}\"\n[probe]\nretries = 0\ntimeout_secs = 5\nconnect_timeout_secs = 2\n",
+            root.join("catalog").display()
+        ),
+    )
+    .unwrap();
+    let mut command = std::process::Command::new("unshare");
+    command
+        .arg("-n")
+        .arg(binary)
+        .args(["check", "--no-state", "--format", "json"])
+        .current_dir(dir.path())
+        .env("HTTPS_PROXY", "http://proxy.invalid:3128");
+    for name in [
+        "GITHUB_TOKEN",
+        "CATWATCH_GITHUB_TOKEN",
+        "KAGGLE_USERNAME",
+        "KAGGLE_KEY",
+        "KAGGLE_API_TOKEN",
+        "CATWATCH_CONFIG",
+        "CATWATCH_NOW",
+    ] {
+        command.env_remove(name);
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    let report = json_of(&output);
+    assert_valid(&report);
+    assert_eq!(report["summary"]["statuses"]["dead"], 0, "{report:#}");
+    assert!(report["summary"]["total"].as_u64().unwrap() > 30);
+    let network = &report["network"];
+    assert_eq!(network["unavailable"], true, "{report:#}");
+    assert_eq!(network["answered"], 0);
+    assert!(
+        network["proxy_hint"]
+            .as_str()
+            .unwrap()
+            .contains("HTTPS_PROXY is set, but catwatch does not use proxies from the environment"),
+        "{network:#}"
+    );
+    for resource in report["resources"].as_array().unwrap() {
+        assert_eq!(resource["status"], "unknown", "{resource:#}");
+    }
+    assert!(
+        stderr.contains("the network or resolver is unavailable"),
+        "{stderr}"
     );
 }

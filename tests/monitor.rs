@@ -179,6 +179,8 @@ struct Scenario {
     ids: Vec<String>,
     policy: String,
     state: String,
+    /// Extra `[probe]` settings.
+    probe: String,
 }
 
 impl Scenario {
@@ -200,6 +202,7 @@ impl Scenario {
             ids: ids.iter().map(|id| id.to_string()).collect(),
             policy: policy.to_owned(),
             state: String::new(),
+            probe: String::new(),
         }
     }
 
@@ -235,7 +238,7 @@ resolve = [{resolve}]
 retries = 0
 timeout_secs = 5
 connect_timeout_secs = 2
-per_host_interval_ms = 0
+{probe}
 
 [policy]
 {policy}
@@ -247,6 +250,11 @@ path = \"state/catwatch-state.json\"
 {email}",
             policy = self.policy,
             state = self.state,
+            probe = if self.probe.is_empty() {
+                "per_host_interval_ms = 0"
+            } else {
+                &self.probe
+            },
             resolve = self
                 .ids
                 .iter()
@@ -1134,6 +1142,77 @@ fn a_channel_that_cannot_work_stops_the_run_before_probing() {
     );
     assert_eq!(s.http.hits(), 0);
     assert!(!s.state_path().exists());
+}
+
+/// One host, a politeness interval of 60 s and a run budget of 5 s: each
+/// night only the first resource is probed before the budget is spent. The
+/// rest are unknown (budget-spent) and move no counter, so two such nights
+/// alert nothing, each ends within 15 s, and the second night probes first
+/// what the first did not reach.
+#[test]
+fn a_spent_budget_is_unknown_ends_in_time_and_starves_a_different_tail() {
+    let mut s = Scenario::new(&["a", "b", "c"], SCENARIO_POLICY);
+    for id in ["a", "b", "c"] {
+        std::fs::write(
+            s.path(&format!("catalog/{id}.yaml")),
+            entry_yaml(
+                id,
+                &format!("http://shared.catwatch.test:{}/{id}", s.http.port),
+            ),
+        )
+        .unwrap();
+    }
+    s.ids.push("shared".into());
+    s.probe = "per_host_interval_ms = 60000
+run_budget_secs = 5"
+        .into();
+    let sink = SmtpSink::start(&[]);
+    s.configure(Some(sink.port));
+    let mut first_probed = Vec::new();
+    for night in 1..=2 {
+        let before = s.http.heads.lock().unwrap().len();
+        let started = Instant::now();
+        let out = s.monitor(night);
+        let took = started.elapsed();
+        assert_ran(&out);
+        assert!(
+            took < Duration::from_secs(15),
+            "night {night} took {took:?} with a 5 s budget"
+        );
+        let state = s.state();
+        let reasons: Vec<String> = ["a", "b", "c"]
+            .iter()
+            .map(|id| {
+                state["resources"][id]["observed"]["reason"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(
+            reasons.iter().filter(|r| *r == "budget-spent").count(),
+            2,
+            "night {night}: {reasons:?}"
+        );
+        for id in ["a", "b", "c"] {
+            assert_eq!(
+                state["resources"][id]["consecutive_failures"], 0,
+                "night {night}: {id} moved a counter"
+            );
+        }
+        let heads = s.http.heads.lock().unwrap();
+        let probed: Vec<&str> = heads[before..]
+            .iter()
+            .filter_map(|h| h.split_whitespace().nth(1))
+            .collect();
+        first_probed.push(probed.first().map(|p| p.to_string()));
+    }
+    assert_eq!(first_probed[0].as_deref(), Some("/a"));
+    assert_ne!(
+        first_probed[0], first_probed[1],
+        "the second night starts with what the first did not reach"
+    );
+    assert!(sink.messages().is_empty(), "starved probes alert nothing");
 }
 
 fn wait_for(mut done: impl FnMut() -> bool, what: &str) {

@@ -27,9 +27,12 @@ use crate::commands::{free_in_background, write_atomically};
 use crate::config::Config;
 use crate::observation::{Observation, ResourceCheck, Validators};
 use crate::policy::classify;
+use crate::policy::network::{self, NetworkHealth};
 use crate::probe::engine::Engine;
 use crate::probe::{self, Prober};
-use crate::report::check::{CheckReport, CheckedResource, render_human, render_json, write_json};
+use crate::report::check::{
+    CheckReport, CheckedResource, NetworkNote, render_human, render_json, write_json,
+};
 use crate::shard::{self, Shard};
 use crate::state;
 
@@ -40,32 +43,95 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
         .map(str::parse)
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    let listing = catalog::list(std::slice::from_ref(&config.catalog_dir))?;
+    let mut listing = catalog::list(std::slice::from_ref(&config.catalog_dir))?;
     let selection = Selection::new(config, &args, shard, &listing)?;
     let known = if args.no_state {
-        HashMap::new()
+        state::Known::default()
     } else {
-        state::load_validators(&config.state).context("reading the state file")?
+        state::load_known(&config.state).context("reading the state file")?
     };
+    // Least recently checked first: a run its budget cuts short leaves a
+    // different tail unprobed each night. The report keeps catalog order.
+    let catalog_order: HashMap<String, usize> = listing
+        .ids()
+        .enumerate()
+        .map(|(at, id)| (id.to_owned(), at))
+        .collect();
+    let order = known.probe_order(listing.ids());
+    listing.entry_paths = order
+        .into_iter()
+        .map(|at| listing.entry_paths[at].clone())
+        .collect();
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let (entries, results) = load_and_gather(config, &listing, &selection, &known, show_progress)?;
+    let (entries, results, health) = load_and_gather(
+        config,
+        &listing,
+        &selection,
+        &known.validators,
+        show_progress,
+    )?;
+    let (entries, results) = in_catalog_order(entries, results, &catalog_order);
     let now = config.now;
     if !args.no_state {
         state::record_checks(&config.state, &entries, &results, now)
             .context("recording the checks in the state file")?;
     }
-    let report = report(config, &entries, results, shard, now);
+    let mut report = report(config, &entries, results, shard, now);
+    if health.unavailable {
+        report.network = Some(NetworkNote {
+            health,
+            message: health.banner(),
+            proxy_hint: proxy_hint(config),
+        });
+    }
     match &args.output {
         Some(path) => write_atomically(path, &render(&report, args.format))?,
         None => write_report(&report, args.format, std::io::stdout().lock())
             .context("writing the report to stdout")?,
     }
     let passed = report.passed;
+    let blind = report.network.clone();
     free_in_background((entries, report));
+    if let Some(note) = blind {
+        // The report is written; the run could not do its job.
+        anyhow::bail!(
+            "{}{}",
+            note.message,
+            note.proxy_hint
+                .map(|hint| format!("\n{hint}"))
+                .unwrap_or_default()
+        );
+    }
     Ok(if passed {
         Outcome::Clean
     } else {
         Outcome::Failed
+    })
+}
+
+/// The environment proxy variables catwatch does not follow (it sends
+/// nothing through a proxy unless `[probe] proxy` says so), named when the
+/// network looked down, with how to opt in.
+fn proxy_hint(config: &Config) -> Option<String> {
+    if config.probe.proxy.is_some() {
+        return None;
+    }
+    let set: Vec<&str> = [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+    ]
+    .into_iter()
+    .filter(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+    .collect();
+    (!set.is_empty()).then(|| {
+        format!(
+            "{} is set, but catwatch does not use proxies from the environment; to send its probes through that proxy, set `proxy = \"<the proxy URL>\"` under [probe] in catwatch.toml",
+            set.join(" and ")
+        )
     })
 }
 
@@ -201,7 +267,7 @@ fn load_and_gather(
     selection: &Selection,
     known: &HashMap<String, Validators>,
     show_progress: bool,
-) -> anyhow::Result<(Vec<Entry>, Vec<ResourceCheck>)> {
+) -> anyhow::Result<(Vec<Entry>, Vec<ResourceCheck>, NetworkHealth)> {
     let bar = progress_bar(show_progress);
     let (to_probe, loaded) = mpsc::unbounded_channel();
     let (gate_says, verdict) = oneshot::channel();
@@ -236,7 +302,9 @@ fn load_and_gather(
         gated
     });
     bar.finish_and_clear();
-    Ok(gated?.into_iter().unzip())
+    let (pairs, health) = gated?;
+    let (entries, checks) = pairs.into_iter().unzip();
+    Ok((entries, checks, health))
 }
 
 /// Probes `entries` as they come and judges each as soon as its last URL
@@ -248,7 +316,7 @@ async fn probe_and_judge<E: Borrow<Entry>>(
     entries: impl Stream<Item = E>,
     known: &HashMap<String, Validators>,
     bar: &indicatif::ProgressBar,
-) -> Vec<(E, ResourceCheck)> {
+) -> (Vec<(E, ResourceCheck)>, NetworkHealth) {
     let mut judged: Vec<Option<(E, ResourceCheck)>> = Vec::new();
     let judge = |index: usize, entry: E, seen: Vec<Observation>| {
         let check = classify::judge(entry.borrow(), seen, &config.policy, config.now);
@@ -260,7 +328,48 @@ async fn probe_and_judge<E: Borrow<Entry>>(
     prober.probe_stream(entries, known, bar, judge).await;
     let mut pairs = Vec::with_capacity(judged.len());
     pairs.extend(judged.into_iter().flatten());
-    pairs
+    let health = settle_network(&mut pairs, config);
+    (pairs, health)
+}
+
+/// Judges the run's own network over every observation (`policy::network`)
+/// and, when it was unavailable, judges again the entries whose probes failed
+/// on it: those failures become `unknown`, never dead.
+fn settle_network<E: Borrow<Entry>>(
+    pairs: &mut [(E, ResourceCheck)],
+    config: &Config,
+) -> NetworkHealth {
+    let health = network::assess(
+        pairs.iter().flat_map(|(_, check)| &check.observations),
+        &config.policy,
+    );
+    if health.unavailable {
+        for (entry, check) in pairs.iter_mut() {
+            let mut observations = std::mem::take(&mut check.observations);
+            let mut changed = false;
+            for observation in &mut observations {
+                changed |= network::settle(observation, &health);
+            }
+            if changed {
+                *check =
+                    classify::judge((*entry).borrow(), observations, &config.policy, config.now);
+            } else {
+                check.observations = observations;
+            }
+        }
+    }
+    health
+}
+
+/// `entries` and their `results` (one for one) sorted back into catalog order.
+fn in_catalog_order(
+    entries: Vec<Entry>,
+    results: Vec<ResourceCheck>,
+    order: &HashMap<String, usize>,
+) -> (Vec<Entry>, Vec<ResourceCheck>) {
+    let mut pairs: Vec<(Entry, ResourceCheck)> = entries.into_iter().zip(results).collect();
+    pairs.sort_by_key(|(entry, _)| order.get(&entry.id).copied().unwrap_or(usize::MAX));
+    pairs.into_iter().unzip()
 }
 
 /// Probes `entries` and judges each one. `known` holds the validators from the
@@ -269,17 +378,37 @@ async fn probe_and_judge<E: Borrow<Entry>>(
 pub fn gather(
     config: &Config,
     entries: &[Entry],
-    known: &HashMap<String, Validators>,
+    known: &state::Known,
     show_progress: bool,
 ) -> anyhow::Result<Vec<ResourceCheck>> {
     let (runtime, engine) = runtime_and_engine(config)?;
     let prober = Prober::new(&engine, &config.endpoints, &config.secrets, &config.probe);
     let bar = progress_bar(show_progress);
-    let entries = futures_util::stream::iter(entries);
-    let judged = runtime.block_on(probe_and_judge(&prober, config, entries, known, &bar));
+    // Least recently checked first; the checks come back in catalog order.
+    let order = known.probe_order(entries.iter().map(|e| e.id.as_str()));
+    let ordered = futures_util::stream::iter(order.iter().map(|at| &entries[*at]));
+    let (judged, _) = runtime.block_on(probe_and_judge(
+        &prober,
+        config,
+        ordered,
+        &known.validators,
+        &bar,
+    ));
     bar.finish_and_clear();
     free_in_background(runtime);
-    Ok(judged.into_iter().map(|(_, check)| check).collect())
+    // The monitor reads a blind network from the checks themselves
+    // (`network-unavailable`), as a degraded run.
+    let position: HashMap<&str, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(at, entry)| (entry.id.as_str(), at))
+        .collect();
+    let mut checks: Vec<(usize, ResourceCheck)> = judged
+        .into_iter()
+        .map(|(entry, check)| (position[entry.id.as_str()], check))
+        .collect();
+    checks.sort_by_key(|(at, _)| *at);
+    Ok(checks.into_iter().map(|(_, check)| check).collect())
 }
 
 fn runtime_and_engine(config: &Config) -> anyhow::Result<(tokio::runtime::Runtime, Engine)> {

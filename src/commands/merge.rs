@@ -233,12 +233,16 @@ pub fn merge(
         .max()
         .unwrap_or_default();
     let fail_on = reports[0].1.fail_on.clone();
-    Ok(CheckReport::new(
+    // A shard whose network was down makes the whole run blind there.
+    let network = reports.iter().find_map(|(_, r)| r.network.clone());
+    let mut merged = CheckReport::new(
         resources.into_iter().map(|(_, r)| r).collect(),
         &fail_on,
         None,
         generated_at,
-    ))
+    );
+    merged.network = network;
+    Ok(merged)
 }
 
 /// Reads one shard report. Only regular files (a FIFO would block forever),

@@ -172,7 +172,8 @@ fn monitor_locked(
     };
     previous.needs_baseline = false;
 
-    let checks = super::check::gather(config, entries, &previous.validators(), !args.quiet)?;
+    let known = state::Known::of(&previous);
+    let checks = super::check::gather(config, entries, &known, !args.quiet)?;
 
     let judged = alerting::judge_run(
         previous,

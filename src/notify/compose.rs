@@ -25,6 +25,7 @@ pub struct Digest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Group {
     MonitorDegraded,
+    MonitorRecovered,
     MissedSchedule,
     Dead,
     Moved,
@@ -39,6 +40,7 @@ impl Group {
     fn of(kind: &AlertKind) -> Group {
         match kind {
             AlertKind::MonitorDegraded { .. } => Group::MonitorDegraded,
+            AlertKind::MonitorRecovered { .. } => Group::MonitorRecovered,
             AlertKind::MissedSchedule { .. } => Group::MissedSchedule,
             AlertKind::Dead => Group::Dead,
             AlertKind::Moved { .. } => Group::Moved,
@@ -54,13 +56,16 @@ impl Group {
     fn label(self) -> &'static str {
         match self {
             Group::MonitorDegraded => "monitor degraded",
+            Group::MonitorRecovered => "monitor recovered",
             Group::MissedSchedule => "missed schedule",
             Group::Dead => "dead",
             Group::Moved => "moved",
             Group::Archived => "archived",
             Group::Stale => "stale",
             Group::Flapping => "flapping",
-            Group::Reminder => "still broken",
+            // Archived, moved or stale is not "broken": a reminder says
+            // only that the entry still needs a look.
+            Group::Reminder => "reminder",
             Group::Recovered => "recovered",
         }
     }
@@ -68,13 +73,14 @@ impl Group {
     fn heading(self) -> &'static str {
         match self {
             Group::MonitorDegraded => "The monitor itself is degraded",
+            Group::MonitorRecovered => "The monitor works again",
             Group::MissedSchedule => "Missed schedule",
             Group::Dead => "Dead",
             Group::Moved => "Moved",
             Group::Archived => "Archived",
             Group::Stale => "Stale",
             Group::Flapping => "Flapping",
-            Group::Reminder => "Still broken (reminder)",
+            Group::Reminder => "Still needs attention (reminder)",
             Group::Recovered => "Recovered",
         }
     }
@@ -288,6 +294,30 @@ mod tests {
              \n-- \nSent by catwatch once per change; a recovery is announced once the resource is back.\n"
         );
         assert_eq!(d.alert_keys.len(), 3);
+    }
+
+    /// An archived repository is read-only, not broken: its reminder says
+    /// only that it still needs a look.
+    #[test]
+    fn a_reminder_of_an_archived_resource_does_not_call_it_broken() {
+        let d = digest(
+            &[alert(
+                "a",
+                "Alpha",
+                AlertKind::Reminder {
+                    of: Status::Archived,
+                },
+                "Alpha is still archived (first reported 2026-11-01)",
+            )],
+            "[catwatch]",
+            at(),
+        )
+        .unwrap();
+        assert_eq!(d.subject, "[catwatch] reminder: Alpha");
+        for text in [&d.subject, &d.text, &d.html] {
+            assert!(!text.to_lowercase().contains("broken"), "{text}");
+        }
+        assert!(d.text.contains("Still needs attention (reminder)"));
     }
 
     #[test]

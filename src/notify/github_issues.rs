@@ -219,6 +219,7 @@ fn resource_title(alert: &Alert) -> String {
         AlertKind::Reminder { of } => format!("is still {of}"),
         AlertKind::Recovered { .. } => "recovered".to_owned(),
         AlertKind::MonitorDegraded { .. } => "monitor degraded".to_owned(),
+        AlertKind::MonitorRecovered { .. } => "monitor recovered".to_owned(),
         AlertKind::MissedSchedule { .. } => "missed schedule".to_owned(),
     };
     title_text(&format!("catwatch: {name} {state}"))

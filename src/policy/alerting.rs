@@ -80,8 +80,21 @@ pub fn judge_run(
             });
         }
         state.monitor.degraded_since.get_or_insert(now);
-    } else {
-        state.monitor.degraded_since = None;
+    } else if let Some(since) = state.monitor.degraded_since.take() {
+        // The end of the episode, announced once: the key names its start.
+        if announce {
+            alerts.push(Alert {
+                key: format!("monitor:recovered:{since}"),
+                resource_id: None,
+                resource_name: None,
+                kind: AlertKind::MonitorRecovered { since },
+                message: format!(
+                    "the monitor's probes work again ({failed} of {total} failed in this run); it was degraded since {since}, and per-resource alerts resume"
+                ),
+                url: None,
+                at: now,
+            });
+        }
     }
 
     let by_id: HashMap<&str, &Entry> = entries.iter().map(|e| (e.id.as_str(), e)).collect();
@@ -127,11 +140,16 @@ pub fn judge_run(
     }
 }
 
-/// (failed, total) over the probes that could tell up from down.
+/// (failed, total) over the probes that could tell up from down. A probe
+/// that `policy::network` found blind (our network was down) is a failed
+/// probe of ours here, though it says nothing about its resource.
 fn failed_share(checks: &[ResourceCheck]) -> (usize, usize) {
     checks
         .iter()
-        .map(|c| Health::of(c.status))
+        .map(|c| match c.reason {
+            crate::reason::Reason::NetworkUnavailable => Health::Down,
+            _ => Health::of(c.status),
+        })
         .fold((0, 0), |(failed, total), health| match health {
             Health::Down => (failed + 1, total + 1),
             Health::Up => (failed, total + 1),
@@ -176,7 +194,7 @@ pub fn flip_percent(history: &[HistoryPoint], window: usize) -> u32 {
     let recent = &history[history.len().saturating_sub(window)..];
     let healths: Vec<Health> = recent
         .iter()
-        .map(|p| Health::of(p.status))
+        .map(|p| Health::of(p.probed()))
         .filter(|h| *h != Health::Unknown)
         .collect();
     let flips = healths.windows(2).filter(|w| w[0] != w[1]).count();
@@ -217,15 +235,15 @@ pub fn step(
         }
         Health::Unknown => {}
     }
-    resource.push_history(
-        HistoryPoint {
-            at: now,
-            status: check.status,
-        },
-        history_len.max(settings.flap_window),
-    );
-
-    let flips = flip_percent(&resource.history, settings.flap_window);
+    // Flapping is judged on what the probes saw: this run's observation is
+    // counted now, and the point is stored below with the judged status.
+    let mut probed = resource.history.clone();
+    probed.push(HistoryPoint {
+        at: now,
+        status: check.status,
+        observed: None,
+    });
+    let flips = flip_percent(&probed, settings.flap_window);
     if !resource.flapping && flips >= u32::from(settings.flap_high_percent) && flips > 0 {
         resource.flapping = true;
     } else if resource.flapping && flips <= u32::from(settings.flap_low_percent) {
@@ -249,6 +267,14 @@ pub fn step(
         resource.status = Some(judged);
         resource.since = Some(now);
     }
+    resource.push_history(
+        HistoryPoint {
+            at: now,
+            status: judged,
+            observed: (judged != check.status).then_some(check.status),
+        },
+        history_len.max(settings.flap_window),
+    );
 
     // A failure incident (dead, or flapping) ends only after
     // `recover_after_runs` consecutive good runs. The judged status alone does
@@ -535,6 +561,7 @@ mod tests {
             AlertKind::Reminder { of } => format!("reminder {of}"),
             AlertKind::Moved { to } => format!("moved to {to}"),
             AlertKind::MonitorDegraded { failed, total } => format!("degraded {failed}/{total}"),
+            AlertKind::MonitorRecovered { .. } => "recovered".to_owned(),
             AlertKind::MissedSchedule {
                 last_successful_run: Some(last),
             } => format!("missed schedule since {last}"),
@@ -679,9 +706,30 @@ mod tests {
         // One resource really down, the rest fine: the monitor is healthy again.
         let mut mixed = all(Up);
         mixed[0].1 = Dead;
-        assert!(t.night(4, &mixed).is_empty());
+        assert_eq!(
+            t.night(4, &mixed),
+            ["monitor recovered"],
+            "the end of the episode is announced, once"
+        );
         assert!(t.state.monitor.degraded_since.is_none());
         assert_eq!(t.night(5, &mixed), ["a dead"]);
+        assert!(t.night(6, &mixed).is_empty(), "no second recovery");
+    }
+
+    #[test]
+    fn history_keeps_the_judged_status_and_what_the_probe_saw() {
+        let mut t = Timeline::new(PolicySettings::default(), &["a"]);
+        t.night(1, &[("a", Dead)]);
+        t.night(2, &[("a", Dead)]);
+        // One good night after an alerted death: still judged dead (recovery
+        // needs two), and the history says both.
+        t.night(3, &[("a", Up)]);
+        let history = &t.state.resources["a"].history;
+        let first = &history[0];
+        assert_eq!((first.status, first.observed), (Failing, Some(Dead)));
+        let last = history.last().unwrap();
+        assert_eq!((last.status, last.observed), (Dead, Some(Up)));
+        assert_eq!(history[1].observed, None, "dead and seen dead: one status");
     }
 
     #[test]
@@ -808,6 +856,7 @@ mod tests {
                 .map(|(i, s)| HistoryPoint {
                     at: night_at(i as i64),
                     status: *s,
+                    observed: None,
                 })
                 .collect::<Vec<_>>()
         };

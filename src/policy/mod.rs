@@ -77,6 +77,10 @@ pub enum AlertKind {
         failed: usize,
         total: usize,
     },
+    /// The monitor's probes work again after a degraded episode; once per episode.
+    MonitorRecovered {
+        since: jiff::Timestamp,
+    },
     /// The previous successful run is older than twice the schedule interval.
     MissedSchedule {
         last_successful_run: Option<jiff::Timestamp>,
@@ -118,3 +122,4 @@ impl Alert {
 
 pub mod alerting;
 pub mod classify;
+pub mod network;

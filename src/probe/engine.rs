@@ -148,10 +148,18 @@ impl Engine {
         let mut body = request.body.clone();
         let mut hops: Vec<Hop> = Vec::new();
         let mut seen: HashSet<String> = HashSet::from([without_fragment(&url)]);
+        let mut notes: Vec<String> = Vec::new();
         loop {
-            self.policy
-                .check_url(&url)
-                .map_err(|refusal| FetchError::Refused(format!("{url}: {refusal}")))?;
+            self.policy.check_url(&url).map_err(|refusal| {
+                FetchError::Refused(match hops.last() {
+                    // Say where the chain went: nothing was sent to `url`.
+                    Some(hop) => format!(
+                        "{url}: {refusal} (reached by a {} redirect from {}; not requested)",
+                        hop.status, hop.url
+                    ),
+                    None => format!("{url}: {refusal}"),
+                })
+            })?;
             let exchange = Exchange {
                 request: &request,
                 method,
@@ -159,7 +167,7 @@ impl Engine {
                 body: body.as_deref(),
                 follow,
             };
-            let answer = self.with_retries(&exchange).await?;
+            let answer = self.with_retries(&exchange, &mut notes).await?;
             if !(follow && is_redirect(answer.status)) {
                 return Ok(Response {
                     status: answer.status,
@@ -168,6 +176,7 @@ impl Engine {
                     truncated: answer.truncated,
                     final_url: url,
                     hops,
+                    notes,
                 });
             }
             let location = answer.location.ok_or_else(|| {
@@ -199,7 +208,11 @@ impl Engine {
     }
 
     /// One URL, retried while the failure is transient and time allows.
-    async fn with_retries(&self, exchange: &Exchange<'_>) -> Result<Answer, FetchError> {
+    async fn with_retries(
+        &self,
+        exchange: &Exchange<'_>,
+        notes: &mut Vec<String>,
+    ) -> Result<Answer, FetchError> {
         let mut attempt = 0u32;
         loop {
             if Instant::now() >= self.budget_end {
@@ -228,6 +241,16 @@ impl Engine {
                 return result;
             }
             tracing::debug!(url = %exchange.url, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+            notes.push(format!(
+                "{} {} {}, retried after {} ms",
+                method_name(exchange.method),
+                exchange.url,
+                match &result {
+                    Ok(answer) => format!("answered {}", answer.status),
+                    Err(err) => format!("failed ({err})"),
+                },
+                wait.as_millis()
+            ));
             tokio::time::sleep(wait).await;
         }
     }
@@ -243,7 +266,13 @@ impl Engine {
             exchange.url.host_str().unwrap_or_default(),
             exchange.url.port_or_known_default().unwrap_or_default()
         );
-        let _slot = self.limits.acquire(&authority).await;
+        // The budget holds while a request waits for its host's slot and
+        // politeness interval too: a long interval must not outlast the run.
+        let Ok(_slot) =
+            tokio::time::timeout_at(self.budget_end, self.limits.acquire(&authority)).await
+        else {
+            return Err(FetchError::BudgetExhausted);
+        };
         let remaining = self.budget_end.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
             return Err(FetchError::BudgetExhausted);
@@ -386,6 +415,14 @@ struct Answer {
     retry_after: Option<String>,
     body: Vec<u8>,
     truncated: bool,
+}
+
+fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::Head => "HEAD",
+        Method::Get => "GET",
+        Method::Post => "POST",
+    }
 }
 
 fn is_redirect(status: u16) -> bool {

@@ -88,6 +88,9 @@ pub struct Response {
     pub final_url: Url,
     /// Every redirect hop followed, in order.
     pub hops: Vec<Hop>,
+    /// What happened along the way that the answer alone does not show
+    /// ("GET answered 503, retried after 120 ms"), for the evidence.
+    pub notes: Vec<String>,
 }
 
 impl Response {

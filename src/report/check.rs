@@ -28,7 +28,22 @@ pub struct CheckReport {
     /// No resource outside an active exemption has a `fail_on` status.
     pub passed: bool,
     pub summary: Summary,
+    /// Set when this run's own network was down: the failures it caused are
+    /// `unknown`, and the run exits 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkNote>,
     pub resources: Vec<CheckedResource>,
+}
+
+/// What the report says at its top when the network was unavailable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkNote {
+    #[serde(flatten)]
+    pub health: crate::policy::network::NetworkHealth,
+    pub message: String,
+    /// A proxy variable was set but not used, and how to opt in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_hint: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +94,7 @@ impl CheckReport {
                 exempted: resources.iter().filter(|r| r.exempted).count(),
                 failing_policy,
             },
+            network: None,
             resources,
         }
     }
@@ -132,6 +148,13 @@ pub fn render_human(report: &CheckReport) -> String {
     };
     let widths = [width(0), width(1), width(2)];
     let mut out = String::new();
+    if let Some(note) = &report.network {
+        let _ = writeln!(out, "WARNING: {}", clean(&note.message));
+        if let Some(hint) = &note.proxy_hint {
+            let _ = writeln!(out, "WARNING: {}", clean(hint));
+        }
+        out.push('\n');
+    }
     let mut line = |cells: [&str; 4]| {
         let _ = writeln!(
             out,

@@ -44,5 +44,18 @@ pub struct ResourceStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryPoint {
     pub at: Timestamp,
+    /// The judged status of that run (what the reports show).
     pub status: Status,
+    /// What the probe itself saw, when it differs from the judged status
+    /// (a failing probe of a resource not yet dead, a good probe of one still
+    /// recovering): the flapping detector counts these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<Status>,
+}
+
+impl HistoryPoint {
+    /// What the probe saw in that run.
+    pub fn probed(&self) -> Status {
+        self.observed.unwrap_or(self.status)
+    }
 }

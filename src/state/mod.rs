@@ -52,13 +52,14 @@ impl StateSettings {
     }
 }
 
-/// Validators (ETag, Last-Modified) remembered from earlier runs, by URL, for
-/// conditional requests. Empty when there is no state yet, or when the state
+/// What earlier runs left for this one ([`Known`]): validators (ETag,
+/// Last-Modified) by URL for conditional requests, and when each resource
+/// was last probed. Empty when there is no state yet, or when the state
 /// cannot be read (the next recording run quarantines it).
-pub fn load_validators(settings: &StateSettings) -> anyhow::Result<HashMap<String, Validators>> {
+pub fn load_known(settings: &StateSettings) -> anyhow::Result<Known> {
     let text = match std::fs::read_to_string(&settings.path) {
         Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Known::default()),
         Err(err) => {
             return Err(anyhow::anyhow!(
                 "cannot read the state file {}: {err}",
@@ -67,14 +68,50 @@ pub fn load_validators(settings: &StateSettings) -> anyhow::Result<HashMap<Strin
         }
     };
     match store::parse(&text) {
-        Ok(state) => Ok(state.validators()),
+        Ok(state) => Ok(Known::of(&state)),
         Err(why) => {
             tracing::warn!(
                 "state file {} is unusable ({why}); probing without validators",
                 settings.path.display()
             );
-            Ok(HashMap::new())
+            Ok(Known::default())
         }
+    }
+}
+
+/// What a run takes from the state before probing: the validators of each
+/// URL (for conditional requests) and when each resource was last probed
+/// (so the least recently checked go first, and a run cut short by its
+/// budget starves a different tail each night).
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub validators: HashMap<String, Validators>,
+    pub last_checked: HashMap<String, Timestamp>,
+}
+
+impl Known {
+    pub fn of(state: &State) -> Known {
+        Known {
+            validators: state.validators(),
+            last_checked: state
+                .resources
+                .iter()
+                .filter_map(|(id, r)| Some((id.clone(), r.last_probed?)))
+                .collect(),
+        }
+    }
+
+    /// The probing order of `ids`: never checked first, then the least
+    /// recently checked; ties keep their catalog order. Returns positions
+    /// into `ids`.
+    pub fn probe_order<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Vec<usize> {
+        let mut keyed: Vec<(Option<Timestamp>, usize)> = ids
+            .into_iter()
+            .enumerate()
+            .map(|(at, id)| (self.last_checked.get(id).copied(), at))
+            .collect();
+        keyed.sort();
+        keyed.into_iter().map(|(_, at)| at).collect()
     }
 }
 

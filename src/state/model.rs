@@ -200,6 +200,11 @@ pub struct ResourceState {
     pub observed: Option<Observed>,
     #[serde(default)]
     pub last_success: Option<Timestamp>,
+    /// When a probe last reached a verdict on it (a run whose budget ran out,
+    /// or whose network was down, before it got there does not count): the
+    /// next run probes the least recently probed first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_probed: Option<Timestamp>,
     /// The upstream last-updated date and where it came from.
     #[serde(default)]
     pub last_updated: Option<Dated>,
@@ -263,6 +268,12 @@ impl ResourceState {
         });
         if Health::of(check.status) == Health::Up {
             self.last_success = Some(now);
+        }
+        if !matches!(
+            check.reason,
+            Reason::BudgetSpent | Reason::NetworkUnavailable
+        ) {
+            self.last_probed = Some(now);
         }
         if let Some(at) = check.last_updated {
             self.last_updated = Some(Dated {

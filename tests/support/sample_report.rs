@@ -25,6 +25,7 @@ pub fn history(statuses: &[Status]) -> Vec<HistoryPoint> {
         .map(|(i, s)| HistoryPoint {
             at: days_ago(n - i as i64),
             status: *s,
+            observed: None,
         })
         .collect()
 }

@@ -57,6 +57,7 @@ impl Found {
             http_status: Some(response.status),
             final_url: Some(response.final_url.to_string()),
             redirects: response.hops.clone(),
+            evidence: response.notes.clone(),
             ..Found::new(signal)
         }
     }
@@ -320,6 +321,7 @@ pub mod testing {
             truncated: false,
             final_url: Url::parse(url).unwrap(),
             hops: Vec::new(),
+            notes: Vec::new(),
         }
     }
 

@@ -10,7 +10,11 @@
 //!    resolves every id this way) and answers 404 only for a GUID that does
 //!    not exist (`osf-not-found`).
 //! 3. `GET /v2/{type}/{id}/` for registrations and preprints, which can be
-//!    withdrawn; the other types are alive once the GUID resolves.
+//!    withdrawn, and for files and users, which can be deleted: the GUID
+//!    still resolves then (the lookup is on the GUID row), and only their own
+//!    endpoint answers 410 (osf.io `api/files/views.py` `FileMixin.get_file`,
+//!    which takes the GUID too). The other types are alive once the GUID
+//!    resolves.
 //!
 //! Verdicts: 410 is deleted (`osf-deleted`). A registration with
 //! `withdrawn: true`, or a preprint with `date_withdrawn` set or
@@ -32,7 +36,7 @@ use crate::probe::fetch::{Fetch, Response};
 use crate::reason::Reason;
 
 /// The referent types whose own endpoint is read for a verdict.
-const JUDGED: &[&str] = &["nodes", "registrations", "preprints"];
+const JUDGED: &[&str] = &["nodes", "registrations", "preprints", "files", "users"];
 
 pub async fn probe<F: Fetch>(fetch: &F, api: &Url, id: &str) -> Found {
     match fetch_object(fetch, api, "nodes", id).await {

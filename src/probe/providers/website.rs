@@ -171,6 +171,7 @@ fn describe(
     observation.http_status = Some(response.status);
     observation.final_url = Some(response.final_url.to_string());
     observation.redirects = response.hops.clone();
+    observation.evidence.extend(response.notes.iter().cloned());
     observation
         .evidence
         .push(format!("HTTP {}", response.status));
@@ -402,6 +403,7 @@ mod tests {
             truncated: false,
             final_url: Url::parse("https://example.org/page").unwrap(),
             hops: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
