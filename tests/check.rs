@@ -987,3 +987,42 @@ fn with_no_network_check_reports_nothing_dead_says_why_and_exits_2() {
         "{stderr}"
     );
 }
+
+/// One clock: with CATWATCH_NOW set, `check` judges staleness and dates its
+/// report by it, not by the wall clock; a malformed value is refused (exit 2)
+/// naming the variable.
+#[test]
+fn the_run_clock_decides_staleness_and_the_report_date() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    github_mocks(&rt, &server);
+    let entries = vec![three_entries().remove(0)];
+    let dir = project(&server, &entries, "");
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 800);
+    let later = jiff::Timestamp::from_second(later.as_second()).unwrap();
+    let output = catwatch(dir.path())
+        .args(["check", "--format", "json", "--no-state"])
+        .env("CATWATCH_NOW", later.to_string())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report = json_of(&output);
+    assert_eq!(report["generated_at"], later.to_string());
+    let alive = by_id(&report, "alive-repo");
+    assert_eq!(
+        (&alive["status"], &alive["reason"]),
+        (&json!("stale"), &json!("last-update-too-old")),
+        "{alive:#}"
+    );
+    let output = catwatch(dir.path())
+        .args(["check", "--no-state"])
+        .env("CATWATCH_NOW", "yesterday")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("CATWATCH_NOW=\"yesterday\" is not an RFC 3339 time"),
+        "{stderr}"
+    );
+}

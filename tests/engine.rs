@@ -985,6 +985,46 @@ mod website {
             .collect()
     }
 
+    /// The evidence says what happened along the way: a 503 that was retried,
+    /// and a redirect hop to an address the policy refuses (nothing is sent
+    /// there; the hop that led there is named).
+    #[tokio::test]
+    async fn the_evidence_names_a_retried_503_and_a_refused_redirect_hop() {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = calls.clone();
+        let server = FaultServer::start(move |seen| {
+            if seen.path() == "/away" {
+                return Reply::redirect(302, "http://10.0.0.1/inside");
+            }
+            match counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                0 => Reply::status(503),
+                _ => Reply::text(200, "<p>back</p>"),
+            }
+        })
+        .await;
+        let engine = engine(&ProbeSettings {
+            retries: 1,
+            ..loopback()
+        });
+        let seen = probe(&engine, &server.url("/flaky")).await;
+        assert_eq!(seen.signal, Signal::Alive);
+        assert!(
+            seen.evidence
+                .iter()
+                .any(|e| e.contains("answered 503, retried after")),
+            "{:?}",
+            seen.evidence
+        );
+        let seen = probe(&engine, &server.url("/away")).await;
+        let Signal::Refused { why } = &seen.signal else {
+            panic!("expected refused, got {:?}", seen.signal);
+        };
+        assert!(
+            why.contains("10.0.0.1") && why.contains("reached by a 302 redirect from"),
+            "{why}"
+        );
+    }
+
     #[tokio::test]
     async fn head_is_enough_when_it_brings_validators() {
         let server = MockServer::start().await;

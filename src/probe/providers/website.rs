@@ -144,6 +144,8 @@ async fn head_then_get<F: Fetch>(
         _ => return Ok(head),
     };
     evidence.push(reason);
+    // The HEAD's own retries, before its answer is set aside for the GET's.
+    evidence.extend(head.notes.iter().cloned());
     let get = fetch
         .fetch(Request::get(url.clone()).header("accept", ACCEPT))
         .await?;
