@@ -766,9 +766,47 @@ fn a_state_quarantined_by_check_makes_the_next_monitor_run_observe_only() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("observe-only run"));
     assert!(s.state().get("needs_baseline").is_none());
     assert!(sink.messages().is_empty());
+    // A was failing when the state was lost: whether it had been announced
+    // cannot be known, so reaching dead_after_runs announces nothing.
     assert_ran(&s.monitor(4));
+    assert!(sink.messages().is_empty(), "{:#?}", mail(&[&sink]));
+}
+
+/// Issue 10: after a state loss, neither the observing run nor the next ones
+/// re-announce a resource that was announced dead before the loss (dead
+/// needs `dead_after_runs` runs, so a baseline of "no condition" would have
+/// announced it again), its recovery is silent, and a new failure after the
+/// baseline is announced once.
+#[test]
+fn a_state_loss_does_not_re_announce_a_dead_resource_over_the_next_nights() {
+    let s = Scenario::new(&["a", "b"], SCENARIO_POLICY);
+    let sink = SmtpSink::start(&[]);
+    s.configure(Some(sink.port));
+    s.http.set("a", 404);
+    assert_ran(&s.monitor(1));
+    assert_ran(&s.monitor(2));
+    assert_eq!(count(&mail(&[&sink]), "Resource A is dead"), 1);
+    // The state branch loses its file: garbage where the JSON was.
+    std::fs::write(s.state_path(), "{\"version\": 1, \"resources\": ").unwrap();
+    let out = s.monitor(3);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    for night in 4..=6 {
+        assert_ran(&s.monitor(night));
+    }
     let received = mail(&[&sink]);
     assert_eq!(count(&received, "Resource A is dead"), 1, "{received:#?}");
+    assert_eq!(received.len(), 1, "{received:#?}");
+    // A recovers (silently: its death after the loss was a baseline); B dies.
+    s.http.set("a", 200);
+    s.http.set("b", 404);
+    for night in 7..=9 {
+        assert_ran(&s.monitor(night));
+    }
+    let received = mail(&[&sink]);
+    assert_eq!(count(&received, "Resource B is dead"), 1, "{received:#?}");
+    assert_eq!(count(&received, "Resource A is dead"), 1, "{received:#?}");
+    assert_eq!(count(&received, "recovered"), 0, "{received:#?}");
+    assert_eq!(received.len(), 2, "{received:#?}");
 }
 
 /// E44: a 5xx refusal is permanent: reported (exit 1), recorded, not retried.

@@ -66,6 +66,7 @@ codes! {
     InsecureUrl = "insecure-url", Error, "`http://` on a host known to serve https. Use `https://`.";
     PreferHttps = "prefer-https", Warning, "`http://` on a host not known to catwatch. Use `https://` if the site offers it.";
     NonCanonicalUrl = "non-canonical-url", Error, "A known platform URL not in its canonical form. Use the suggested URL.";
+    KaggleShortLink = "kaggle-short-link", Warning, "The old short form `kaggle.com/{owner}/{slug}`, used for datasets and notebooks alike. Write `/datasets/{owner}/{slug}` for a dataset or `/code/{owner}/{slug}` for a notebook.";
     FutureDate = "future-date", Error, "A verification date after today. Use the date you actually checked.";
     ExpiredExemption = "expired-exemption", Warning, "An exemption whose `expires` has passed. Remove it, or renew it with a reason.";
     AllFlagsNo = "all-flags-no", Error, "All six modality flags are N: such a resource does not belong here. Use U where unknown.";

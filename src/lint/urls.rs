@@ -118,14 +118,20 @@ pub fn check(text: &str) -> (Vec<(Code, String)>, Option<Url>) {
     }
     let suggestion = canonical_suggestion(&url);
     if let Some(canonical) = &suggestion {
-        let message = match Target::from_url(&url) {
-            // The short form named notebooks too: offer both readings.
-            Target::KaggleShortLink { owner, slug } => format!(
-                "write this URL in its canonical form: {canonical} for a dataset, or https://www.kaggle.com/code/{owner}/{slug} for a notebook"
+        problems.push(match Target::from_url(&url) {
+            // The short form named notebooks too: which one it is, only the
+            // contributor knows; `check` asks the dataset API, then the page.
+            Target::KaggleShortLink { owner, slug } => (
+                Code::KaggleShortLink,
+                format!(
+                    "the old Kaggle short form names a dataset or a notebook: write {canonical} for a dataset, or https://www.kaggle.com/code/{owner}/{slug} for a notebook"
+                ),
             ),
-            _ => format!("write this URL in its canonical form: {canonical}"),
-        };
-        problems.push((Code::NonCanonicalUrl, message));
+            _ => (
+                Code::NonCanonicalUrl,
+                format!("write this URL in its canonical form: {canonical}"),
+            ),
+        });
     }
     if url.scheme() == "http" && suggestion.is_none() {
         let mut https = url.clone();

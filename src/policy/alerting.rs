@@ -312,6 +312,23 @@ pub fn step(
         resource.condition = condition;
     }
 
+    // A run after a state loss cannot know what was announced before it. A
+    // resource failing now may have been announced dead already, and would
+    // be announced again once `dead_after_runs` is reached: record a silent
+    // baseline for its failure incident too, as for the conditions that need
+    // no waiting period (its recovery is silent as well).
+    if mode == Mode::ObserveOnly && health == Health::Down && resource.notified.is_none() {
+        // The failure incident is taken as under way (as it may well be).
+        resource.condition.get_or_insert(Condition::Dead);
+        resource.condition_since.get_or_insert(now);
+        resource.notified = Some(Notified {
+            condition: Condition::Dead,
+            key: format!("{}:dead:baseline:{now}", entry.id),
+            at: now,
+            last_sent: now,
+            baseline: true,
+        });
+    }
     let alert = notify_change(&mut resource, entry, settings, now, mode);
     (resource, alert)
 }
@@ -834,6 +851,27 @@ mod tests {
             "no recovery for a baseline"
         );
         assert_eq!(t.night(4, &[("a", Stale), ("b", Up)]), ["a stale"]);
+    }
+
+    /// After a state loss, a resource that is failing cannot be told apart
+    /// from one already announced dead: reaching `dead_after_runs` on the
+    /// next nights announces nothing, and neither does its recovery. A new
+    /// failure after the baseline is announced as usual.
+    #[test]
+    fn a_baseline_covers_failures_that_need_dead_after_runs() {
+        let mut t = Timeline::new(PolicySettings::default(), &["a", "b"]);
+        assert!(
+            t.run(1, &[("a", Dead), ("b", Up)], Mode::ObserveOnly)
+                .is_empty()
+        );
+        assert!(
+            t.night(2, &[("a", Dead), ("b", Up)]).is_empty(),
+            "not again"
+        );
+        assert!(t.night(3, &[("a", Dead), ("b", Up)]).is_empty());
+        assert!(t.night(4, &[("a", Up), ("b", Up)]).is_empty());
+        assert!(t.night(5, &[("a", Up), ("b", Dead)]).is_empty());
+        assert_eq!(t.night(6, &[("a", Up), ("b", Dead)]), ["b dead"]);
     }
 
     #[test]

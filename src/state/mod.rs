@@ -226,7 +226,7 @@ pub fn to_report(state: &State, entries: &[Entry], now: Timestamp) -> StatusRepo
                     .and_then(|r| r.status)
                     .or(observed.map(|o| o.status)),
                 since: remembered.and_then(|r| r.since),
-                reason: observed.map(|o| o.reason.clone()),
+                reason: observed.map(|o| o.reason),
                 message: observed.map(|o| o.message.clone()),
                 moved_to: observed.and_then(|o| o.moved_to.clone()),
                 last_updated: remembered.and_then(|r| r.last_updated.clone()),

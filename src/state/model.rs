@@ -259,7 +259,7 @@ impl ResourceState {
             .map(|o| o.url.clone());
         self.observed = Some(Observed {
             status: check.status,
-            reason: check.reason.clone(),
+            reason: check.reason,
             message: check.message.clone(),
             at: now,
             http_status: check.http_status,
