@@ -44,7 +44,12 @@ fn alert(id: &str, name: &str, kind: AlertKind, message: &str) -> Alert {
 }
 
 async fn api_with_open_issues(issues: Value) -> MockServer {
-    let server = MockServer::start().await;
+    api_with_open_issues_on(MockServer::start().await, issues).await
+}
+
+/// The mocks of [`api_with_open_issues`] on `server`, after any it already has
+/// (wiremock answers with the first mock that matches).
+async fn api_with_open_issues_on(server: MockServer, issues: Value) -> MockServer {
     Mock::given(method("GET"))
         .and(path("/repos/catwatch/catalog/issues"))
         .and(query_param("state", "open"))
@@ -68,7 +73,115 @@ async fn api_with_open_issues(issues: Value) -> MockServer {
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
         .mount(&server)
         .await;
+    // "List issue comments" (docs.github.com/en/rest/issues/comments): an
+    // array of comment objects, `body` among their fields; none yet here.
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(
+            r"^/repos/catwatch/catalog/issues/\d+/comments$",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
     server
+}
+
+/// A rerun after a kill between posting and saving: the comment carrying
+/// these alerts is already on the issue (its marker names them), so it is
+/// not posted again; an issue created by the killed run (its body carries the
+/// marker) gets no comment either.
+#[tokio::test]
+async fn a_comment_already_posted_for_these_alerts_is_not_posted_again() {
+    let alerts = [alert("covid-ct", "COVID CT", AlertKind::Dead, "still 404")];
+    // First delivery: the comment it posts, marker included.
+    let first = api_with_open_issues(json!([
+        {"number": 7, "title": "catwatch: COVID CT is dead",
+         "body": "<!-- catwatch:resource=covid-ct -->\n\nold text"}
+    ]))
+    .await;
+    deliver(
+        &settings(&first, IssueMode::PerResource),
+        &default_api(),
+        Some(&Secret::new(TOKEN)),
+        &alerts,
+        None,
+    )
+    .await
+    .unwrap();
+    let posted = writes(&first).await;
+    let comment = posted
+        .iter()
+        .find(|(_, p, _)| p.ends_with("/comments"))
+        .map(|(_, _, body)| body["body"].as_str().unwrap().to_owned())
+        .expect("a comment");
+    assert!(comment.starts_with("<!-- catwatch:alerts="), "{comment}");
+
+    // The rerun sees that comment on the issue: it posts nothing again.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(
+            r"^/repos/catwatch/catalog/issues/7/comments$",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": 1, "body": comment}])))
+        .mount(&server)
+        .await;
+    let again = api_with_open_issues_on(
+        server,
+        json!([
+            {"number": 7, "title": "catwatch: COVID CT is dead",
+             "body": "<!-- catwatch:resource=covid-ct -->\n\nold text"}
+        ]),
+    )
+    .await;
+    let summary = deliver(
+        &settings(&again, IssueMode::PerResource),
+        &default_api(),
+        Some(&Secret::new(TOKEN)),
+        &alerts,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!((summary.commented, summary.skipped), (0, 1));
+    assert!(
+        writes(&again)
+            .await
+            .iter()
+            .all(|(_, p, _)| !p.ends_with("/comments")),
+        "no second comment"
+    );
+
+    // An issue the killed run created carries the marker in its body.
+    let created = api_with_open_issues(json!([])).await;
+    deliver(
+        &settings(&created, IssueMode::PerResource),
+        &default_api(),
+        Some(&Secret::new(TOKEN)),
+        &alerts,
+        None,
+    )
+    .await
+    .unwrap();
+    let body = writes(&created).await[0].2["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rerun = api_with_open_issues(json!([
+        {"number": 42, "title": "catwatch: COVID CT is dead", "body": body}
+    ]))
+    .await;
+    let summary = deliver(
+        &settings(&rerun, IssueMode::PerResource),
+        &default_api(),
+        Some(&Secret::new(TOKEN)),
+        &alerts,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (summary.created, summary.commented, summary.skipped),
+        (0, 0, 1)
+    );
 }
 
 async fn writes(server: &MockServer) -> Vec<(String, String, Value)> {

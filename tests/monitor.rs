@@ -830,6 +830,51 @@ fn a_permanent_refusal_is_reported_recorded_and_not_retried() {
     assert!(sink.messages().is_empty(), "not retried");
 }
 
+/// Issue 10: killed (SIGKILL) right after the SMTP server accepted the digest
+/// and before the state recorded it, the rerun sends it again, as the outbox
+/// promises, and the copy carries the same Message-ID, so mail clients and
+/// list servers drop it.
+#[test]
+fn a_digest_re_sent_after_a_kill_carries_the_same_message_id() {
+    let s = Scenario::new(&["a"], SCENARIO_POLICY);
+    s.http.set("a", 404);
+    let hold = s.path("hold-the-reply");
+    let sink = SmtpSink::start(&["--hold-file", hold.to_str().unwrap()]);
+    s.configure(Some(sink.port));
+    assert_ran(&s.monitor(1));
+    std::fs::write(&hold, "").unwrap();
+    let mut child = s.spawn_monitor(2);
+    wait_for(
+        || sink.messages().len() == 1,
+        "the server to accept the digest",
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_file(&hold).unwrap();
+    assert_eq!(s.state()["outbox"].as_array().unwrap().len(), 1);
+    assert_ran(&s.monitor(3));
+    assert_ran(&s.monitor(4));
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 2, "the rerun re-sent it: {messages:#?}");
+    let id = |message: &str| {
+        message
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("message-id")
+                    .then(|| value.trim().to_owned())
+            })
+            .unwrap_or_else(|| panic!("no Message-ID in {message}"))
+    };
+    assert_eq!(id(&messages[0]), id(&messages[1]));
+    assert!(
+        id(&messages[0]).ends_with("@catwatch.test>"),
+        "{}",
+        id(&messages[0])
+    );
+    assert!(s.state()["outbox"].as_array().unwrap().is_empty());
+}
+
 /// E45: dry runs send nothing and lose nothing; a rerun never repeats.
 #[test]
 fn a_dry_run_sends_nothing_and_the_next_run_sends_it_once() {

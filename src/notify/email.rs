@@ -55,8 +55,19 @@ fn mailbox(field: &str, address: &str) -> Result<Mailbox, String> {
 /// subject can add a header.
 pub fn build_message(settings: &EmailSettings, digest: &Digest) -> Result<Message, DeliveryError> {
     let permanent = DeliveryError::Permanent;
+    let from = mailbox("from", &settings.from).map_err(permanent)?;
+    let keys: Vec<&str> = digest.alert_keys.iter().map(String::as_str).collect();
+    // The same alerts give the same Message-ID: a digest re-sent after a
+    // kill between the server's acceptance and the state save is a copy
+    // that mail clients and list servers drop.
+    let message_id = format!(
+        "<catwatch.{}@{}>",
+        crate::notify::alerts_digest(&keys),
+        from.email.domain()
+    );
     let mut builder = Message::builder()
-        .from(mailbox("from", &settings.from).map_err(permanent)?)
+        .message_id(Some(message_id))
+        .from(from)
         .subject(digest.subject.clone())
         // The run's one clock (CATWATCH_NOW when set), not the wall clock.
         .date(system_time(digest.date));
@@ -238,5 +249,26 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn the_message_id_is_made_from_the_alerts_and_the_date_is_the_run_s() {
+        let header = |d: &Digest, name: &str| {
+            let wire =
+                String::from_utf8(build_message(&settings(), d).unwrap().formatted()).unwrap();
+            wire.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_owned))
+                .unwrap_or_else(|| panic!("no {name} in {wire}"))
+        };
+        let mut one = digest("s", "t");
+        one.alert_keys = vec!["a:dead:1".into(), "b:stale:2".into()];
+        let mut same = digest("another subject", "other text");
+        same.alert_keys = vec!["b:stale:2".into(), "a:dead:1".into()];
+        let mut other = digest("s", "t");
+        other.alert_keys = vec!["a:dead:1".into()];
+        assert_eq!(header(&one, "Message-ID"), header(&same, "Message-ID"));
+        assert_ne!(header(&one, "Message-ID"), header(&other, "Message-ID"));
+        assert!(header(&one, "Message-ID").starts_with("<catwatch."));
+        assert_eq!(header(&one, "Date"), "Thu, 26 Nov 2026 21:00:00 +0000");
     }
 }

@@ -45,9 +45,12 @@ pub enum Action {
         title: String,
         body: String,
     },
+    /// `marker` names the alerts the comment carries (in its first line):
+    /// a comment already on the issue with the same marker is not posted again.
     Comment {
         number: u64,
         body: String,
+        marker: String,
     },
     Close {
         number: u64,
@@ -61,6 +64,8 @@ pub struct Summary {
     pub updated: usize,
     pub commented: usize,
     pub closed: usize,
+    /// Comments not posted: the issue already carried them (a rerun after a kill).
+    pub skipped: usize,
 }
 
 const DIGEST_MARKER: &str = "<!-- catwatch:digest -->";
@@ -116,12 +121,14 @@ fn plan_per_resource(
         let last = alerts[alerts.len() - 1];
         let marker = format!("resource={id}");
         let existing = find_open(open, &marker);
+        let sent = alerts_marker(&alerts);
         let comment = comment_body(&alerts);
         if matches!(last.kind, AlertKind::Recovered { .. }) {
             if let Some(issue) = existing {
                 actions.push(Action::Comment {
                     number: issue.number,
                     body: comment,
+                    marker: sent,
                 });
                 actions.push(Action::Close {
                     number: issue.number,
@@ -144,9 +151,15 @@ fn plan_per_resource(
                 actions.push(Action::Comment {
                     number: issue.number,
                     body: comment,
+                    marker: sent,
                 });
             }
-            None => actions.push(Action::Create { title, body }),
+            None => actions.push(Action::Create {
+                title,
+                // A rerun after a kill between creating and saving finds
+                // these alerts already told, and does not comment them.
+                body: format!("{body}\n{sent}\n"),
+            }),
         }
     }
     actions
@@ -155,6 +168,7 @@ fn plan_per_resource(
 fn plan_digest(alerts: &[Alert], open: &[OpenIssue], report: Option<&StatusReport>) -> Vec<Action> {
     let existing = find_open(open, "digest");
     let all: Vec<&Alert> = alerts.iter().collect();
+    let sent = alerts_marker(&all);
     let mut actions = Vec::new();
     let nothing_broken = report.is_some_and(|r| attention_list(r).is_empty());
     if nothing_broken {
@@ -163,6 +177,7 @@ fn plan_digest(alerts: &[Alert], open: &[OpenIssue], report: Option<&StatusRepor
                 actions.push(Action::Comment {
                     number: issue.number,
                     body: comment_body(&all),
+                    marker: sent.clone(),
                 });
             }
             actions.push(Action::Close {
@@ -189,10 +204,15 @@ fn plan_digest(alerts: &[Alert], open: &[OpenIssue], report: Option<&StatusRepor
                 actions.push(Action::Comment {
                     number: issue.number,
                     body: comment_body(&all),
+                    marker: sent,
                 });
             }
         }
-        None => actions.push(Action::Create { title, body }),
+        None if alerts.is_empty() => actions.push(Action::Create { title, body }),
+        None => actions.push(Action::Create {
+            title,
+            body: format!("{body}\n{sent}\n"),
+        }),
     }
     actions
 }
@@ -275,8 +295,18 @@ fn digest_body(alerts: &[&Alert], report: Option<&StatusReport>) -> String {
     body
 }
 
+/// `<!-- catwatch:alerts=<hash> -->`: the alerts a comment (or a new issue)
+/// carries, by their keys, so a delivery repeated after a kill is recognised.
+fn alerts_marker(alerts: &[&Alert]) -> String {
+    let keys: Vec<&str> = alerts.iter().map(|a| a.key.as_str()).collect();
+    format!(
+        "<!-- catwatch:alerts={} -->",
+        crate::notify::alerts_digest(&keys)
+    )
+}
+
 fn comment_body(alerts: &[&Alert]) -> String {
-    let mut body = String::new();
+    let mut body = format!("{}\n", alerts_marker(alerts));
     for alert in alerts {
         let who = alert
             .resource_name
@@ -333,7 +363,19 @@ pub async fn deliver(
                 .await?;
                 summary.updated += 1;
             }
-            Action::Comment { number, body } => {
+            Action::Comment {
+                number,
+                body,
+                marker,
+            } => {
+                let told = open
+                    .iter()
+                    .any(|issue| issue.number == number && issue.body.contains(&marker))
+                    || api.has_comment(number, &marker).await?;
+                if told {
+                    summary.skipped += 1;
+                    continue;
+                }
                 api.send(
                     reqwest::Method::POST,
                     &format!("issues/{number}/comments"),
@@ -444,6 +486,30 @@ impl Api {
             }
         }
         Ok(found)
+    }
+
+    /// Whether a comment on issue `number` carries `marker` (GitHub's "List
+    /// issue comments", `GET /repos/{owner}/{repo}/issues/{number}/comments`,
+    /// oldest first, 100 a page).
+    async fn has_comment(&self, number: u64, marker: &str) -> Result<bool, DeliveryError> {
+        for page in 1..=MAX_PAGES {
+            let mut url = self.url(&format!("issues/{number}/comments"))?;
+            url.query_pairs_mut()
+                .append_pair("per_page", "100")
+                .append_pair("page", &page.to_string());
+            let items = self.request(reqwest::Method::GET, url, None).await?;
+            let items = items.as_array().cloned().unwrap_or_default();
+            if items
+                .iter()
+                .any(|c| c["body"].as_str().is_some_and(|b| b.contains(marker)))
+            {
+                return Ok(true);
+            }
+            if items.len() < 100 {
+                break;
+            }
+        }
+        Ok(false)
     }
 
     async fn send(

@@ -95,6 +95,19 @@ pub enum DeliveryError {
     Permanent(String),
 }
 
+/// A short, stable digest of a set of alert keys (order does not matter):
+/// the mail's `Message-ID` and the issue comments' marker are made from it,
+/// so a delivery repeated after a kill is the same message, which receivers
+/// (and the GitHub notifier itself) drop.
+pub fn alerts_digest(keys: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted = keys.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let hash = Sha256::digest(sorted.join("\n").as_bytes());
+    hash.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
 pub mod compose;
 pub mod email;
 pub mod github_issues;

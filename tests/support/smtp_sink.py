@@ -27,6 +27,9 @@ Stable command line (the email tests and the monitor scenario rely on it):
     --reject-file PATH   while PATH exists, answer every message with the code
                          written in it (e.g. "451"); remove it to accept again,
                          without restarting the server
+    --hold-file PATH     after storing a message, hold the "250" reply while
+                         PATH exists (the message is accepted, the client does
+                         not know yet): a test can kill the client right there
 
 Once listening it prints one line "READY <port>" on stdout and flushes it, then
 serves until it is killed (SIGTERM/SIGKILL). The message counter (NNNN) and the
@@ -62,6 +65,7 @@ class Sink:
         self.fail_code = args.fail_code
         self.reject_all = args.reject_all
         self.reject_file = args.reject_file
+        self.hold_file = args.hold_file
         self.answered = 0
         self.stored = 0
         self.connections = 0
@@ -107,6 +111,8 @@ class Sink:
             content = content.encode("utf-8", "surrogateescape")
         self.write_atomically(stem + ".eml", content)
         self.write_atomically(stem + ".json", json.dumps(meta).encode())
+        while self.hold_file and os.path.exists(self.hold_file):
+            await asyncio.sleep(0.02)
         return "250 2.0.0 OK queued"
 
 
@@ -167,6 +173,7 @@ def main():
     p.add_argument("--fail-code", default="451")
     p.add_argument("--reject-all")
     p.add_argument("--reject-file")
+    p.add_argument("--hold-file")
     args = p.parse_args()
 
     if not (args.host.startswith("127.") or args.host in ("::1", "localhost")):
