@@ -14,6 +14,8 @@ use crate::probe::settings::ProbeSettings;
 use crate::secret::Secret;
 use crate::state::StateSettings;
 
+pub mod ranges;
+
 pub const DEFAULT_CONFIG_FILE: &str = "catwatch.toml";
 pub const DEFAULT_CATALOG_DIR: &str = "catalog";
 
@@ -168,7 +170,9 @@ impl Config {
                     source: std::io::Error::new(source.kind(), source.to_string()),
                 })?;
                 let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                (parse_file_settings(path, &text)?, base)
+                let file = parse_file_settings(path, &text)?;
+                check_ranges(path, &file, &text)?;
+                (file, base)
             }
             None => (FileSettings::default(), PathBuf::new()),
         };
@@ -195,43 +199,32 @@ impl Config {
             color: cli.color,
             base_dir,
         };
-        config.validate(path.as_deref().unwrap_or(Path::new(DEFAULT_CONFIG_FILE)))?;
         Ok(config)
     }
+}
 
-    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            message,
-        };
-        let p = &self.probe;
-        if p.concurrency == 0 || p.per_host_concurrency == 0 {
-            return Err(invalid(
-                "[probe] concurrency and per_host_concurrency must be at least 1".into(),
-            ));
-        }
-        if p.timeout_secs == 0 || p.connect_timeout_secs == 0 {
-            return Err(invalid("[probe] timeouts must be at least 1 second".into()));
-        }
-        if p.max_redirects > 10 {
-            return Err(invalid("[probe] max_redirects is at most 10".into()));
-        }
-        let q = &self.policy;
-        if q.dead_after_runs == 0 || q.recover_after_runs == 0 {
-            return Err(invalid(
-                "[policy] dead_after_runs and recover_after_runs must be at least 1".into(),
-            ));
-        }
-        if q.flap_low_percent > q.flap_high_percent
-            || q.flap_high_percent > 100
-            || q.degraded_percent > 100
-        {
-            return Err(invalid(
-                "[policy] percentages are 0-100 and flap_low_percent may not exceed flap_high_percent".into(),
-            ));
-        }
-        Ok(())
+/// Holds every number of the file to its range ([`ranges::RANGES`]),
+/// reporting every problem at once, each with its line.
+fn check_ranges(path: &Path, file: &FileSettings, text: &str) -> Result<(), ConfigError> {
+    let problems = ranges::problems(file, text);
+    if problems.is_empty() {
+        return Ok(());
     }
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|(line, message)| match line {
+            0 => format!("  {}: {message}", path.display()),
+            line => format!("  {}:{line}: {message}", path.display()),
+        })
+        .collect();
+    Err(ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message: format!(
+            "{} setting(s) out of range (docs/operators.md lists every range):\n{}",
+            problems.len(),
+            lines.join("\n")
+        ),
+    })
 }
 
 pub fn parse_file_settings(path: &Path, text: &str) -> Result<FileSettings, ConfigError> {

@@ -49,7 +49,7 @@ reasons! {
     HuggingfaceRenamed = "huggingface-renamed", "moved", "The Hub answered under another repository id.";
     GithubArchived = "github-archived", "archived", "`archived: true` (REST) or `isArchived` (GraphQL): read-only.";
     GitlabArchived = "gitlab-archived", "archived", "`archived: true`: read-only.";
-    DataverseArchived = "dataverse-archived", "archived", "`versionState: ARCHIVED`.";
+    DataverseArchived = "dataverse-archived", "archived", "`versionState: ARCHIVED` (a legacy state Dataverse's version endpoints no longer return; kept so old states read).";
     NoSuchHost = "no-such-host", "dead", "The host name does not resolve, while other names resolved in the same run.";
     GithubNotFound = "github-not-found", "dead", "REST 404 or GraphQL `NOT_FOUND`: deleted, or private.";
     GithubDisabled = "github-disabled", "dead", "`disabled: true`, or 403 \"Repository access blocked\".";
@@ -57,7 +57,7 @@ reasons! {
     ZenodoDeleted = "zenodo-deleted", "dead", "Zenodo answers 410: the record was deleted; the message carries Zenodo's text.";
     ZenodoNotFound = "zenodo-not-found", "dead", "Zenodo answers 404 for the record and for its latest version: no such record or concept.";
     FigshareNotFound = "figshare-not-found", "dead", "figshare answers 404 for the article.";
-    HuggingfaceNotFound = "huggingface-not-found", "dead", "The Hub answers `X-Error-Code: RepositoryNotFound` (on a 401 or 404): missing or private.";
+    HuggingfaceNotFound = "huggingface-not-found", "dead", "The Hub answers 401 or 404 (with `X-Error-Code: RepoNotFound`) to an anonymous caller: missing or private.";
     HuggingfaceDisabled = "huggingface-disabled", "dead", "`disabled: true`, or the Hub's \"disabled\" error.";
     GitlabNotFound = "gitlab-not-found", "dead", "GitLab answers 404 `Project Not Found`.";
     GitlabMarkedForDeletion = "gitlab-marked-for-deletion", "dead", "`marked_for_deletion_at` (or `_on`) is set: the owners asked for deletion.";
@@ -66,7 +66,7 @@ reasons! {
     OsfWithdrawn = "osf-withdrawn", "dead", "A withdrawn registration or preprint: only a tombstone remains.";
     DataverseNotFound = "dataverse-not-found", "dead", "Dataverse answers 404 for the persistent id, deaccessioned versions included.";
     DataverseDeaccessioned = "dataverse-deaccessioned", "dead", "The latest published version is `DEACCESSIONED`; the deaccession note is in the message.";
-    DataciteNotFound = "datacite-not-found", "dead", "DataCite answers 404 for a DOI under a DataCite prefix that the resolver does not know either.";
+    DataciteNotFound = "datacite-not-found", "dead", "DataCite answers 404 for the DOI. Its public API does so alike for other agencies' DOIs, hidden DOIs and drafts, so such a link is checked as a page instead and this code is not a verdict by itself.";
     DataciteDraft = "datacite-draft", "dead", "A DOI still in `draft` state: it was never published.";
     DataciteInactive = "datacite-inactive", "dead", "`isActive: false`: the DOI was withdrawn.";
     KaggleNotFound = "kaggle-not-found", "dead", "Kaggle answers 404 for a dataset URL (`/datasets/...`) with valid credentials.";

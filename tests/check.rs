@@ -1026,3 +1026,50 @@ fn the_run_clock_decides_staleness_and_the_report_date() {
         "{stderr}"
     );
 }
+
+/// Issue 10: a setting out of range, or one that would overflow a duration or
+/// a semaphore, is exit 2 with its name, line and range, never a panic and
+/// never a hang; every such problem in the file is reported at once.
+#[test]
+fn extreme_settings_are_refused_with_their_name_line_and_range() {
+    let dir = TempDir::new().unwrap();
+    write_catalog(dir.path(), &three_entries()[..1]);
+    for (text, wants) in [
+        (
+            "[probe]\nconcurrency = 18446744073709551615\n",
+            vec!["catwatch.toml:2: [probe] concurrency = 18446744073709551615 is out of range"],
+        ),
+        (
+            "[probe]\nconcurrency = 0\nrun_budget_secs = 9223372036854775807\nper_host_interval_ms = 9223372036854775807\n[state]\nlock_wait_secs = 9223372036854775807\n",
+            vec![
+                "catwatch.toml:2: [probe] concurrency = 0 is out of range: 1..=4096",
+                "catwatch.toml:3: [probe] run_budget_secs = 9223372036854775807 is out of range: 1..=604800",
+                "catwatch.toml:4: [probe] per_host_interval_ms",
+                "catwatch.toml:6: [state] lock_wait_secs",
+                "4 setting(s) out of range",
+            ],
+        ),
+        (
+            "[email]\nhost = \"smtp.example.org\"\nport = 0\nfrom = \"a@example.org\"\nto = [\"b@example.org\"]\n",
+            vec!["[email] port = 0 is out of range: 1..=65535"],
+        ),
+    ] {
+        std::fs::write(dir.path().join("catwatch.toml"), text).unwrap();
+        let started = std::time::Instant::now();
+        let output = catwatch(dir.path())
+            .args(["check", "--no-state"])
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{text}\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        for want in wants {
+            assert!(
+                stderr.contains(want),
+                "{text}: wanted {want:?} in\n{stderr}"
+            );
+        }
+    }
+}

@@ -709,7 +709,7 @@ fn zenodo_records_concepts_versions_deletions_and_rate_limits() {
         (
             Status::Dead,
             "zenodo-deleted",
-            "https://zenodo.org/records/400: Record deleted"
+            "https://zenodo.org/records/400: Record deleted; reason: spam; note: Spam record, manually removed by InvenioRDM staff.; removed 2020-09-01T12:02:00+0000"
         )
     );
     assert_eq!(
@@ -2246,5 +2246,68 @@ fn a_token_is_not_sent_to_a_plain_http_api() {
     assert!(
         sent.iter()
             .all(|r| r.headers.get("authorization").is_none())
+    );
+}
+
+/// A GitLab group or subgroup URL looks like a project path. The Projects
+/// API answers 404 for it (doc/api/projects.md: `{"message":"404 Project Not
+/// Found"}`); the Groups API (`GET /groups/:id` with the url-encoded full path,
+/// doc/api/groups.md, whose answer carries `id`, `full_path`, `web_url`)
+/// settles it: a group is alive, and only a path that is neither is dead.
+#[test]
+fn a_gitlab_group_url_is_not_a_dead_project() {
+    let rt = runtime();
+    let (_dir, server, config) = plain_setup(&rt, "");
+    let not_found = json!({"message": "404 Project Not Found"});
+    get_json(
+        &rt,
+        &server,
+        "/gitlab/api/v4/projects/medical-imaging%2Fcovid",
+        404,
+        not_found.clone(),
+    );
+    get_json(
+        &rt,
+        &server,
+        "/gitlab/api/v4/groups/medical-imaging%2Fcovid",
+        200,
+        json!({"id": 42, "name": "covid", "path": "covid", "full_name": "medical-imaging / covid",
+               "full_path": "medical-imaging/covid", "web_url": "https://gitlab.com/groups/medical-imaging/covid",
+               "visibility": "public"}),
+    );
+    get_json(
+        &rt,
+        &server,
+        "/gitlab/api/v4/projects/nobody%2Fnothing",
+        404,
+        not_found,
+    );
+    get_json(
+        &rt,
+        &server,
+        "/gitlab/api/v4/groups/nobody%2Fnothing",
+        404,
+        json!({"message": "404 Group Not Found"}),
+    );
+    let results = check(
+        &config,
+        &[
+            (
+                "group",
+                "https://gitlab.com/medical-imaging/covid",
+                "landing",
+            ),
+            ("neither", "https://gitlab.com/nobody/nothing", "repository"),
+        ],
+    );
+    assert_eq!(status(&results, "group"), (Status::Ok, "alive"));
+    assert!(has_evidence(
+        &results,
+        "group",
+        "the path is a GitLab group"
+    ));
+    assert_eq!(
+        status(&results, "neither"),
+        (Status::Dead, "gitlab-not-found")
     );
 }

@@ -219,7 +219,9 @@ pub fn unsuccessful(response: &Response, not_found: Reason) -> Found {
             404 | 410 => Signal::gone(not_found, format!("the API answered {status}")),
             401 | 403 => Signal::blocked(
                 Reason::AccessDenied,
-                format!("the API answered {status}: private or behind a login"),
+                format!(
+                    "the API answered {status}: private, behind a login, or blocked at the platform's edge"
+                ),
             ),
             408 | 500..=599 => {
                 Signal::transient(Reason::ServerError, format!("the API answered {status}"))

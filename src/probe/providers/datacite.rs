@@ -44,10 +44,19 @@ pub async fn probe<F: Fetch>(fetch: &F, api: &Url, doi: &str) -> Lookup {
         Ok(body) => body,
         Err(found) => return Lookup::Found(found),
     };
-    let attributes = body
+    let Some(attributes) = body
         .pointer("/data/attributes")
+        .filter(|a| a.is_object())
         .cloned()
-        .unwrap_or(Value::Null);
+    else {
+        return Lookup::Found(Found::answered(
+            Signal::transient(
+                Reason::BadApiAnswer,
+                "DataCite answered 200 without data.attributes",
+            ),
+            &response,
+        ));
+    };
     let state = attributes
         .get("state")
         .and_then(Value::as_str)

@@ -24,6 +24,9 @@ pub async fn probe<F: Fetch>(fetch: &F, api: &Url, path: &str) -> Found {
         Ok(response) => response,
         Err(found) => return found,
     };
+    if response.status == 404 {
+        return group_or_gone(fetch, api, path, &response).await;
+    }
     if response.status != 200 {
         return api::unsuccessful(&response, Reason::GitlabNotFound);
     }
@@ -87,4 +90,41 @@ fn deletion_suffix(project: &Value, path: &str) -> Option<String> {
         .iter()
         .map(|word| format!("-{word}-{id}"))
         .find(|suffix| path.ends_with(suffix.as_str()))
+}
+
+/// A 404 for a project path may be a group or subgroup page (`gitlab.com/group`
+/// and `gitlab.com/group/subgroup` look like project paths): GitLab's Groups
+/// API (`GET /groups/{url-encoded path}`, doc/api/groups.md) settles it before
+/// anything is called gone.
+async fn group_or_gone<F: Fetch>(
+    fetch: &F,
+    api: &Url,
+    path: &str,
+    project_404: &crate::probe::fetch::Response,
+) -> Found {
+    let gone = || {
+        api::unsuccessful(project_404, Reason::GitlabNotFound)
+            .note("no such project (or it is private), and no such group")
+    };
+    let mut request = api::api_get(api::endpoint(api, &["groups", path]));
+    request.follow_redirects = true;
+    match api::send(fetch, request).await {
+        Ok(group) if group.status == 200 => match api::json(&group) {
+            Ok(body) if body.get("full_path").and_then(Value::as_str).is_some() => {
+                Found::answered(Signal::Alive, &group)
+                    .note("the path is a GitLab group, not a project")
+            }
+            Ok(_) => Found::answered(
+                Signal::transient(
+                    Reason::BadApiAnswer,
+                    "GitLab answered 200 for the group without its full_path",
+                ),
+                &group,
+            ),
+            Err(found) => found,
+        },
+        Ok(group) if group.status == 404 => gone(),
+        Ok(group) => api::unsuccessful(&group, Reason::GitlabNotFound),
+        Err(found) => found,
+    }
 }

@@ -92,17 +92,39 @@ async fn fetch_record<F: Fetch>(
             Ok((response, body))
         }
         410 => Err(Found::answered(
-            Signal::gone(
-                Reason::ZenodoDeleted,
-                api::json(&response)
-                    .ok()
-                    .and_then(|b| b.get("message")?.as_str().map(str::to_owned))
-                    .unwrap_or_else(|| "the record has been deleted".into()),
-            ),
+            Signal::gone(Reason::ZenodoDeleted, deleted_text(&response)),
             &response,
         )),
         _ => Err(api::unsuccessful(&response, Reason::ZenodoNotFound)),
     }
+}
+
+/// Zenodo's words for a deleted record: its message, and the tombstone's
+/// removal reason, note and date where it shows them (InvenioRDM's 410 body,
+/// invenio-rdm-records `resources/config.py` and `records/systemfields/tombstone.py`).
+fn deleted_text(response: &Response) -> String {
+    let Ok(body) = api::json(response) else {
+        return "the record has been deleted".into();
+    };
+    let text = |pointer: &str| {
+        body.pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    };
+    let mut out = text("/message")
+        .unwrap_or("the record has been deleted")
+        .to_owned();
+    if let Some(reason) = text("/tombstone/removal_reason/id") {
+        out.push_str(&format!("; reason: {reason}"));
+    }
+    if let Some(note) = text("/tombstone/note") {
+        out.push_str(&format!("; note: {note}"));
+    }
+    if let Some(date) = text("/tombstone/removal_date") {
+        out.push_str(&format!("; removed {date}"));
+    }
+    out
 }
 
 /// Whether the record is its concept's latest version. Zenodo's own JSON
