@@ -17,6 +17,8 @@ use crate::state::StateSettings;
 pub mod ranges;
 
 pub const DEFAULT_CONFIG_FILE: &str = "catwatch.toml";
+/// The largest settings file read (the full example is about 8 KiB).
+const MAX_SETTINGS_BYTES: u64 = 1024 * 1024;
 pub const DEFAULT_CATALOG_DIR: &str = "catalog";
 
 /// catwatch.toml as written. Unknown keys are errors, so a typo never silently
@@ -165,9 +167,14 @@ impl Config {
         });
         let (file, base_dir) = match &path {
             Some(path) => {
-                let text = fs_err::read_to_string(path).map_err(|source| ConfigError::Read {
+                let text = crate::catalog::read::read_own_text(
+                    path,
+                    MAX_SETTINGS_BYTES,
+                    "the settings file",
+                )
+                .map_err(|err| ConfigError::Read {
                     path: path.clone(),
-                    source: std::io::Error::new(source.kind(), source.to_string()),
+                    source: std::io::Error::other(err.problem),
                 })?;
                 let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
                 let file = parse_file_settings(path, &text)?;

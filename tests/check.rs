@@ -1073,3 +1073,49 @@ fn extreme_settings_are_refused_with_their_name_line_and_range() {
         }
     }
 }
+
+/// Issue 10: every file the program reads goes through one reader. A state
+/// file or a certificate bundle that is a FIFO or a device is an error that
+/// names the path, within a second: no hang, no gigabytes read.
+#[test]
+fn special_files_as_state_or_certificates_are_refused_at_once() {
+    let dir = TempDir::new().unwrap();
+    write_catalog(dir.path(), &three_entries()[..1]);
+    let fifo = dir.path().join("state.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for (settings, names) in [
+        (
+            format!("[state]\npath = \"{}\"\n", fifo.display()),
+            "the state file",
+        ),
+        ("[state]\npath = \"/dev/zero\"\n".to_owned(), "/dev/zero"),
+        (
+            "[probe]\nextra_root_certs = [\"/dev/zero\"]\n".to_owned(),
+            "/dev/zero",
+        ),
+    ] {
+        std::fs::write(dir.path().join("catwatch.toml"), &settings).unwrap();
+        let started = std::time::Instant::now();
+        let output = catwatch(dir.path())
+            .args(["check"])
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{settings}"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{settings}\n{stderr}");
+        assert!(
+            stderr.contains(names) && stderr.contains("not a regular file"),
+            "{settings}\n{stderr}"
+        );
+    }
+}

@@ -317,7 +317,7 @@ async fn merge_refuses_a_missing_or_repeated_shard() {
     let piped = fixture.run(&["merge", "--no-state", "pipe.json"]);
     assert_eq!(piped.status.code(), Some(2));
     assert!(
-        stderr(&piped).contains("pipe.json: not a regular file"),
+        stderr(&piped).contains("pipe.json: is a FIFO (named pipe), not a regular file"),
         "{}",
         stderr(&piped)
     );

@@ -35,8 +35,52 @@ pub enum ReadProblem {
 
 /// Reads one entry file, refusing anything but a regular file of valid UTF-8.
 pub fn read_entry(path: &Path) -> Result<String, ReadProblem> {
-    let bytes = read_capped(path, MAX_FILE_BYTES)?;
+    let bytes = read_capped(path, MAX_FILE_BYTES, Links::Refuse)?;
     decode(bytes)
+}
+
+/// Why one of the program's own files could not be read, naming it, what it
+/// is for, and what to do. `missing` tells an absent file from the rest, for
+/// the callers to whom absent means "start empty".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} {path}: {problem}")]
+pub struct OwnFileError {
+    pub what: String,
+    pub path: String,
+    pub problem: String,
+    pub missing: bool,
+}
+
+/// Reads one of the program's own files (`what` names it in the error: "the
+/// state file", "[probe] extra_root_certs file"), through [`read_capped`].
+pub fn read_own_file(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, OwnFileError> {
+    let missing = std::fs::metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+    read_capped(path, cap, Links::Follow).map_err(|problem| OwnFileError {
+        what: what.to_owned(),
+        path: path.display().to_string(),
+        problem: match problem {
+            ReadProblem::NotRegular(kind) => {
+                format!("is {kind}, not a regular file; point the setting at a regular file")
+            }
+            ReadProblem::TooLarge => format!(
+                "is larger than {cap} bytes, far more than such a file ever holds; check the path"
+            ),
+            ReadProblem::Io(why) => format!("cannot be read ({why})"),
+            other => format!("{other:?}"),
+        },
+        missing,
+    })
+}
+
+/// [`read_own_file`] as UTF-8 text.
+pub fn read_own_text(path: &Path, cap: u64, what: &str) -> Result<String, OwnFileError> {
+    let bytes = read_own_file(path, cap, what)?;
+    String::from_utf8(bytes).map_err(|_| OwnFileError {
+        what: what.to_owned(),
+        path: path.display().to_string(),
+        problem: "is not UTF-8 text".into(),
+        missing: false,
+    })
 }
 
 /// What kind of non-regular file `meta` describes, or `None` for a regular file.
@@ -67,9 +111,28 @@ pub fn non_regular_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
     Some("not a regular file")
 }
 
-fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadProblem> {
+/// Whether a path that is a symbolic link may be read through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Links {
+    /// Entry files: a link could point anywhere (`/proc/self/environ`).
+    Refuse,
+    /// The program's own files (settings, state, certificates): an operator
+    /// may link them (Debian's `/etc/ssl/certs/*.pem` are links); the target
+    /// must still be a regular file within the cap.
+    Follow,
+}
+
+/// The one reader of every file the program reads: the catalog's entries
+/// ([`read_entry`]) and its own files ([`read_own_file`]). Regular files
+/// only (a FIFO, a device such as `/dev/zero`, a directory is refused before
+/// it is opened, so nothing blocks or fills memory), at most `cap` bytes.
+pub fn read_capped(path: &Path, cap: u64, links: Links) -> Result<Vec<u8>, ReadProblem> {
     let io = |e: std::io::Error| ReadProblem::Io(e.to_string());
-    let before = std::fs::symlink_metadata(path).map_err(io)?;
+    let before = match links {
+        Links::Refuse => std::fs::symlink_metadata(path),
+        Links::Follow => std::fs::metadata(path),
+    }
+    .map_err(io)?;
     if let Some(kind) = non_regular_kind(&before) {
         return Err(ReadProblem::NotRegular(kind));
     }
@@ -163,8 +226,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.yaml");
         std::fs::write(&path, vec![b'#'; 2048]).unwrap();
-        assert_eq!(read_capped(&path, 1024), Err(ReadProblem::TooLarge));
-        assert_eq!(read_capped(&path, 4096).unwrap().len(), 2048);
+        assert_eq!(
+            read_capped(&path, 1024, Links::Refuse),
+            Err(ReadProblem::TooLarge)
+        );
+        assert_eq!(read_capped(&path, 4096, Links::Refuse).unwrap().len(), 2048);
     }
 
     #[cfg(unix)]
@@ -186,5 +252,32 @@ mod tests {
             read_entry(&fifo),
             Err(ReadProblem::NotRegular("a FIFO (named pipe)"))
         );
+    }
+
+    /// The program's own files: a device or a FIFO is refused at once (no
+    /// hang, no gigabytes read), a link to a regular file is followed, and
+    /// the error names the file and what it is for.
+    #[cfg(unix)]
+    #[test]
+    fn own_files_refuse_devices_and_fifos_and_follow_links_to_regular_files() {
+        let started = std::time::Instant::now();
+        let err = read_own_file(Path::new("/dev/zero"), 1024, "the state file").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the state file /dev/zero: is a device, not a regular file; point the setting at a regular file"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("state.json");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(status.is_ok_and(|s| s.success()), "mkfifo is needed");
+        assert!(read_own_file(&fifo, 1024, "the state file").is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let target = dir.path().join("ca.pem");
+        std::fs::write(&target, "pem").unwrap();
+        let link = dir.path().join("link.pem");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert_eq!(read_own_file(&link, 1024, "a certificate").unwrap(), b"pem");
+        let gone = read_own_file(&dir.path().join("nope"), 1024, "the state file").unwrap_err();
+        assert!(gone.missing);
     }
 }

@@ -9,7 +9,7 @@
 //! written under different `fail_on` policies) and lists every problem at once.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -248,25 +248,8 @@ pub fn merge(
 /// Reads one shard report. Only regular files (a FIFO would block forever),
 /// at most [`MAX_REPORT_BYTES`].
 fn read_report(path: &Path) -> anyhow::Result<CheckReport> {
-    let meta = fs_err::metadata(path).context("reading a shard report")?;
-    if !meta.is_file() {
-        anyhow::bail!(
-            "{}: not a regular file; pass the JSON files written by `check --output`",
-            path.display()
-        );
-    }
-    if meta.len() > MAX_REPORT_BYTES {
-        anyhow::bail!(
-            "{}: {} bytes, over the {MAX_REPORT_BYTES}-byte limit for a report",
-            path.display(),
-            meta.len()
-        );
-    }
-    let mut text = String::new();
-    fs_err::File::open(path)?
-        .take(MAX_REPORT_BYTES)
-        .read_to_string(&mut text)
-        .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
+    let text = crate::catalog::read::read_own_text(path, MAX_REPORT_BYTES, "the shard report")
+        .map_err(|err| anyhow::anyhow!("{err}; pass the JSON files written by `check --output`"))?;
     serde_json::from_str(&text).with_context(|| {
         format!(
             "{}: not a catwatch check report (schema/check-report.schema.json)",

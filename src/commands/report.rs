@@ -37,16 +37,16 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<Outcome> {
 /// The state as it is; a missing file is an empty state, an unusable one an
 /// error (only `monitor` and `check`, which hold the lock, may quarantine it).
 fn read_state(path: &std::path::Path) -> anyhow::Result<State> {
-    match std::fs::read_to_string(path) {
+    match crate::catalog::read::read_own_text(path, store::MAX_STATE_BYTES, "the state file") {
         Ok(text) => store::parse(&text).map_err(|why| {
             anyhow::anyhow!(
                 "the state file {} is unusable ({why}); the next `catwatch monitor` moves it aside and starts afresh",
                 path.display()
             )
         }),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
+        Err(err) if err.missing => Ok(State::default()),
         Err(err) => Err(anyhow::anyhow!(
-            "cannot read the state file {}: {err}",
+            "{err} ({})",
             path.display()
         )),
     }

@@ -1,8 +1,6 @@
 //! `catwatch table [--check]`: render the catalog as Table 1 into CATALOG.md,
 //! or fail when the committed table is stale.
 
-use std::io::ErrorKind;
-
 use anyhow::Context;
 
 use crate::Outcome;
@@ -15,11 +13,12 @@ pub fn run(config: &Config, args: TableArgs) -> anyhow::Result<Outcome> {
     let entries = catalog::load_entries(&config.catalog_dir, crate::lint::today(config.now))?;
     let rendered = table::render(&entries);
     let file = &args.file;
-    let current = match std::fs::read_to_string(file) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
-    };
+    let current =
+        match crate::catalog::read::read_own_text(file, 64 * 1024 * 1024, "the table file") {
+            Ok(text) => Some(text),
+            Err(e) if e.missing => None,
+            Err(e) => return Err(anyhow::anyhow!("{e}")),
+        };
     let wanted = match &current {
         Some(text) => table::splice(text, &rendered)
             .with_context(|| format!("cannot place the table in {}", file.display()))?,

@@ -132,8 +132,12 @@ fn transport(
 fn tls_parameters(settings: &EmailSettings) -> Result<TlsParameters, DeliveryError> {
     let mut builder = TlsParameters::builder(settings.host.clone());
     for path in &settings.extra_root_certs {
-        let pem = fs_err::read(path)
-            .map_err(|err| DeliveryError::Permanent(format!("[email] extra_root_certs: {err}")))?;
+        let pem = crate::catalog::read::read_own_file(
+            path,
+            16 * 1024 * 1024,
+            "[email] extra_root_certs file",
+        )
+        .map_err(|err| DeliveryError::Permanent(err.to_string()))?;
         let cert = Certificate::from_pem(&pem).map_err(|err| {
             DeliveryError::Permanent(format!(
                 "[email] extra_root_certs: {} is not a PEM certificate: {err}",

@@ -488,6 +488,9 @@ fn parse_overrides(entries: &[String]) -> Result<HashMap<String, Vec<SocketAddr>
     Ok(overrides)
 }
 
+/// The largest PEM bundle read (the whole Mozilla bundle is about 220 KiB).
+const MAX_CERT_BYTES: u64 = 16 * 1024 * 1024;
+
 fn load_root_certs(settings: &ProbeSettings) -> Result<Vec<reqwest::Certificate>, EngineError> {
     let mut certs = Vec::new();
     for path in &settings.extra_root_certs {
@@ -495,7 +498,8 @@ fn load_root_certs(settings: &ProbeSettings) -> Result<Vec<reqwest::Certificate>
             path: path.display().to_string(),
             why,
         };
-        let pem = fs_err::read(path).map_err(|e| fail(e.to_string()))?;
+        let pem = crate::catalog::read::read_own_file(path, MAX_CERT_BYTES, "the certificate file")
+            .map_err(|e| fail(e.problem))?;
         let bundle = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|e| fail(format!("not a PEM certificate bundle: {e}")))?;
         if bundle.is_empty() {

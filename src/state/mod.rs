@@ -57,15 +57,18 @@ impl StateSettings {
 /// was last probed. Empty when there is no state yet, or when the state
 /// cannot be read (the next recording run quarantines it).
 pub fn load_known(settings: &StateSettings) -> anyhow::Result<Known> {
-    let text = match std::fs::read_to_string(&settings.path) {
+    let text = match crate::catalog::read::read_own_text(
+        &settings.path,
+        store::MAX_STATE_BYTES,
+        "the state file",
+    ) {
         Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Known::default()),
-        Err(err) => {
-            return Err(anyhow::anyhow!(
-                "cannot read the state file {}: {err}",
-                settings.path.display()
-            ));
+        Err(err) if err.missing => return Ok(Known::default()),
+        Err(err) if err.problem == "is not UTF-8 text" => {
+            tracing::warn!("{err}; probing without validators");
+            return Ok(Known::default());
         }
+        Err(err) => return Err(anyhow::anyhow!("{err}")),
     };
     match store::parse(&text) {
         Ok(state) => Ok(Known::of(&state)),

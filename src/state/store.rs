@@ -151,16 +151,23 @@ pub fn remove_leftovers(path: &Path) {
     }
 }
 
+/// The largest state file read: about 10 KiB a resource with its history,
+/// so room for far more than 100,000 resources. A device or a FIFO named as
+/// the state is refused before it is opened.
+pub const MAX_STATE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
 /// Loads the state, quarantining a corrupt or unknown-version file by renaming
 /// it to `<name>.corrupt-<timestamp>`. Only read errors are `Err`.
 pub fn load(path: &Path, now: Timestamp) -> Result<Loaded, StoreError> {
     remove_leftovers(path);
-    let text = match std::fs::read(path) {
+    let text = match crate::catalog::read::read_own_file(path, MAX_STATE_BYTES, "the state file") {
         Ok(bytes) => bytes,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Loaded::Fresh(State::default()));
+        Err(err) if err.missing => return Ok(Loaded::Fresh(State::default())),
+        Err(err) => {
+            return Err(io("read the state file", path)(std::io::Error::other(
+                err.problem,
+            )));
         }
-        Err(err) => return Err(io("read the state file", path)(err)),
     };
     let why = match std::str::from_utf8(&text) {
         Ok(text) => match parse(text) {
