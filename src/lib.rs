@@ -27,6 +27,7 @@ pub mod report;
 pub mod secret;
 pub mod shard;
 pub mod state;
+pub mod text;
 
 use cli::{Cli, Command};
 use config::Config;

@@ -178,6 +178,62 @@ fn engine_default_policy() -> Engine {
     })
 }
 
+/// `resolve` overrides are keyed by host and port, as curl's `--resolve`:
+/// `twin.test:PB:127.0.0.2` and `twin.test:PA:127.0.0.1` send each port to
+/// its own address (a decoy listens on 127.0.0.2:PA, so an override applied
+/// by host alone would reach it), and a port without an override is
+/// resolved as usual (a stub resolver that knows no such name).
+#[tokio::test]
+async fn resolve_overrides_apply_to_their_host_and_port_only() {
+    let a = FaultServer::start(|_| Reply::text(200, "server a")).await;
+    let pa = a.addr.port();
+    let decoy = FaultServer::start_on(format!("127.0.0.2:{pa}").parse().unwrap(), |_| {
+        Reply::text(200, "decoy")
+    })
+    .await;
+    let b = FaultServer::start_on("127.0.0.2:0".parse().unwrap(), |_| {
+        Reply::text(200, "server b")
+    })
+    .await;
+    let pb = b.addr.port();
+    let settings = ProbeSettings {
+        resolve: vec![
+            format!("twin.test:{pb}:127.0.0.2"),
+            format!("twin.test:{pa}:127.0.0.1"),
+        ],
+        ..loopback()
+    };
+    let dns = Arc::new(StubDns::default());
+    let engine = Engine::with_lookup(&settings, dns.clone()).unwrap();
+    let body =
+        |response: catwatch::probe::fetch::Response| String::from_utf8(response.body).unwrap();
+    for _ in 0..2 {
+        let at_a = engine
+            .fetch(Request::get(url(&format!("http://twin.test:{pa}/"))))
+            .await
+            .unwrap();
+        assert_eq!(body(at_a), "server a");
+        let at_b = engine
+            .fetch(Request::get(url(&format!("http://twin.test:{pb}/"))))
+            .await
+            .unwrap();
+        assert_eq!(body(at_b), "server b");
+    }
+    assert!(decoy.seen().is_empty());
+    let elsewhere = engine
+        .fetch(Request::get(url("http://twin.test:3333/")))
+        .await;
+    assert!(
+        matches!(elsewhere, Err(FetchError::NoSuchHost(_))),
+        "{elsewhere:?}"
+    );
+    assert_eq!(
+        dns.calls.load(Ordering::SeqCst),
+        1,
+        "only port 3333 asked DNS"
+    );
+}
+
 #[tokio::test]
 async fn dns_rebinding_gets_one_lookup_and_only_checked_addresses() {
     let (public, canary) =
@@ -336,6 +392,8 @@ async fn a_token_reaches_only_its_own_https_host_and_port() {
             front.resolve_entry("api.example.test"),
             front.resolve_entry("other.test"),
             format!("plain.example.test:80:{}", backend.addr),
+            // Overrides are per host and port: the same front on its own port.
+            format!("api.example.test:{}:127.0.0.1", front.addr.port()),
         ],
         ..loopback()
     };

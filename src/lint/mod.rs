@@ -417,9 +417,10 @@ pub fn today(now: jiff::Timestamp) -> Date {
 /// become visible `\u{..}` escapes (a newline becomes `\n`), so a hostile name
 /// cannot rewrite a terminal line or reorder what a reviewer sees.
 pub fn escape_for_display(text: &str) -> Cow<'_, str> {
+    // The one set (src/text.rs): controls, separators, bidi marks and
+    // overrides, zero-width and invisible characters.
     fn unsafe_char(c: char) -> bool {
-        c.is_control()
-            || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        crate::text::is_hidden(c)
     }
     if !text.chars().any(unsafe_char) {
         return Cow::Borrowed(text);

@@ -1,8 +1,6 @@
 //! The URL rules: only public web addresses, in their canonical form, over
 //! https where the host serves it; plus the normal form duplicates are found by.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
 use url::{Host, Url};
 
 use super::Code;
@@ -164,78 +162,23 @@ fn serves_https(url: &Url) -> bool {
         .any(|known| host == *known || host.ends_with(&format!(".{known}")))
 }
 
-/// Why the URL's host is not a public address, if it is not. Decided on the
-/// parsed host, so every encoding `url` understands (`0x7f.1`, `2130706433`,
-/// full-width digits) is caught as the address it really is.
-pub fn non_public_host(url: &Url) -> Option<&'static str> {
-    match url.host()? {
-        Host::Ipv4(ip) => non_public_v4(ip),
-        Host::Ipv6(ip) => non_public_v6(ip),
+/// Why the URL's host is never a public resource: a name under `localhost`,
+/// or an address the probe's own address policy refuses. One classifier,
+/// `probe::address::classify`, decides for both, so an address lint lets
+/// through is never one `check` refuses. Decided on the parsed host, so every
+/// encoding `url` understands (`0x7f.1`, `2130706433`) is caught as the
+/// address it is.
+pub fn non_public_host(url: &Url) -> Option<String> {
+    let ip = match url.host()? {
+        Host::Ipv4(ip) => std::net::IpAddr::V4(ip),
+        Host::Ipv6(ip) => std::net::IpAddr::V6(ip),
         Host::Domain(name) => {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
-            (name == "localhost" || name.ends_with(".localhost")).then_some("localhost")
+            return (name == "localhost" || name.ends_with(".localhost"))
+                .then(|| "localhost".to_owned());
         }
-    }
-}
-
-fn non_public_v4(ip: Ipv4Addr) -> Option<&'static str> {
-    let [a, b, c, _] = ip.octets();
-    if ip.is_loopback() {
-        Some("a loopback address")
-    } else if ip.is_private() || (a == 100 && (64..128).contains(&b)) {
-        Some("a private address")
-    } else if ip.is_link_local() {
-        Some("a link-local address")
-    } else if a == 0 || ip.is_broadcast() || a >= 240 {
-        Some("a reserved address")
-    } else if ip.is_multicast() {
-        Some("a multicast address")
-    } else if (a, b, c) == (192, 0, 0)
-        || (a == 198 && (b == 18 || b == 19))
-        || (a, b, c) == (192, 0, 2)
-        || (a, b, c) == (198, 51, 100)
-        || (a, b, c) == (203, 0, 113)
-    {
-        Some("a special-purpose address")
-    } else {
-        None
-    }
-}
-
-fn non_public_v6(ip: Ipv6Addr) -> Option<&'static str> {
-    let s = ip.segments();
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return non_public_v4(v4);
-    }
-    if ip.is_loopback() {
-        Some("a loopback address")
-    } else if ip.is_unspecified() {
-        Some("a reserved address")
-    } else if s[0] & 0xffc0 == 0xfe80 {
-        Some("a link-local address")
-    } else if s[0] & 0xfe00 == 0xfc00 {
-        Some("a private address")
-    } else if s[0] & 0xff00 == 0xff00 {
-        Some("a multicast address")
-    } else if s[0] == 0x2001 && s[1] == 0x0db8 {
-        Some("a documentation address")
-    } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        non_public_v4(Ipv4Addr::new(
-            (s[6] >> 8) as u8,
-            s[6] as u8,
-            (s[7] >> 8) as u8,
-            s[7] as u8,
-        ))
-    } else if s[0] == 0x2002 {
-        non_public_v4(Ipv4Addr::new(
-            (s[1] >> 8) as u8,
-            s[1] as u8,
-            (s[2] >> 8) as u8,
-            s[2] as u8,
-        ))
-    } else {
-        None
-    }
+    };
+    crate::probe::address::classify(ip).map(|blocked| format!("a {blocked}"))
 }
 
 /// The form two URLs are compared in: a known platform's canonical URL
@@ -391,5 +334,51 @@ mod tests {
             doi(&Url::parse("https://doi.org/10.7937/TCIA.2020.GQRY-NC81").unwrap()).as_deref(),
             Some("10.7937/tcia.2020.gqry-nc81")
         );
+    }
+
+    /// One rule: lint flags exactly the addresses the probe refuses.
+    #[test]
+    fn lint_and_the_probe_refuse_the_same_addresses() {
+        let policy = crate::probe::address::AddressPolicy::new(&[], &[]).unwrap();
+        let parity = |host: &str| {
+            let url = Url::parse(&format!("https://{host}/x")).unwrap();
+            let lint = non_public_host(&url).is_some();
+            let probe = policy.check_url(&url).is_err();
+            assert_eq!(lint, probe, "{host}: lint {lint}, probe {probe}");
+            lint
+        };
+        for host in [
+            "168.63.129.16",
+            "[::127.0.0.99]",
+            "[fec0::1]",
+            "[64:ff9b:1::a00:1]",
+            "[::ffff:0:7f00:1]",
+            "[100::1]",
+            "[2001:0:4136:e378:8000:63bf:3fff:fdd2]",
+            "127.0.0.1",
+            "0x7f.1",
+            "2130706433",
+            "169.254.169.254",
+            "[fe80::1]",
+        ] {
+            assert!(parity(host), "{host} is not public");
+        }
+        for host in ["93.184.216.34", "[2606:4700::1111]", "140.82.112.3"] {
+            assert!(!parity(host), "{host} is public");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lint_and_the_probe_agree_on_every_address(bits in proptest::prelude::any::<u128>(), v4 in proptest::prelude::any::<u32>()) {
+            let policy = crate::probe::address::AddressPolicy::new(&[], &[]).unwrap();
+            for host in [
+                format!("[{}]", std::net::Ipv6Addr::from(bits)),
+                std::net::Ipv4Addr::from(v4).to_string(),
+            ] {
+                let url = Url::parse(&format!("https://{host}/")).unwrap();
+                proptest::prop_assert_eq!(non_public_host(&url).is_some(), policy.check_url(&url).is_err(), "{}", host);
+            }
+        }
     }
 }

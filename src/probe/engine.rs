@@ -22,7 +22,7 @@ pub mod limits;
 pub mod resolver;
 pub mod retry;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -278,7 +278,9 @@ impl Engine {
             return Err(FetchError::BudgetExhausted);
         }
         let deadline = self.timeout.min(remaining);
-        match tokio::time::timeout(deadline, self.exchange(exchange)).await {
+        let port = exchange.url.port_or_known_default().unwrap_or_default();
+        let exchange_future = resolver::PORT.scope(port, self.exchange(exchange));
+        match tokio::time::timeout(deadline, exchange_future).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout(deadline.as_millis() as u64)),
         }
@@ -448,8 +450,8 @@ pub fn credential_applies(credential: &Credential, url: &Url) -> bool {
 
 /// Parses `host:port:address[,address...]` overrides; an address may carry
 /// its own port (`127.0.0.1:8443`, `[::1]:8443`), else the override's port is used.
-fn parse_overrides(entries: &[String]) -> Result<HashMap<String, Vec<SocketAddr>>, EngineError> {
-    let mut overrides: HashMap<String, Vec<SocketAddr>> = HashMap::new();
+fn parse_overrides(entries: &[String]) -> Result<resolver::Overrides, EngineError> {
+    let mut overrides = resolver::Overrides::new();
     for entry in entries {
         let bad = |why: &str| EngineError::Resolve {
             entry: entry.clone(),
@@ -478,7 +480,7 @@ fn parse_overrides(entries: &[String]) -> Result<HashMap<String, Vec<SocketAddr>
                     SocketAddr::new(ip, port)
                 }
             };
-            parsed.push(socket);
+            parsed.push((port, socket));
         }
         overrides
             .entry(host.to_ascii_lowercase())
@@ -607,13 +609,13 @@ mod tests {
         .unwrap();
         assert_eq!(
             parsed["example.org"],
-            vec!["127.0.0.1:443".parse().unwrap()]
+            vec![(443, "127.0.0.1:443".parse().unwrap())]
         );
         assert_eq!(
             parsed["api.test"],
             vec![
-                "127.0.0.2:8443".parse::<SocketAddr>().unwrap(),
-                "[::1]:443".parse().unwrap()
+                (443, "127.0.0.2:8443".parse::<SocketAddr>().unwrap()),
+                (443, "[::1]:443".parse().unwrap())
             ]
         );
         for bad in [

@@ -207,7 +207,13 @@ pub fn render_human(report: &CheckReport) -> String {
 
 fn clean(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .map(|c| {
+            if crate::text::is_hidden(c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 

@@ -95,14 +95,9 @@ pub fn age(then: Timestamp, now: Timestamp) -> String {
     }
 }
 
-/// Ids are `[a-z0-9-]{1,64}` by the schema; checked again before an id
-/// becomes a file name or an anchor.
-pub fn is_safe_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
+/// The catalog's one id rule (`lint::is_safe_id`): what lint lets into the
+/// catalog is exactly what the reports, badges and issue markers accept.
+pub use crate::lint::is_safe_id;
 
 #[cfg(test)]
 mod tests {

@@ -91,19 +91,10 @@ fn markdown_url(url: &str) -> String {
         .replace(' ', "%20")
 }
 
-/// Control characters, line and paragraph separators, and the Unicode
-/// bidirectional controls.
+/// The one set of characters never shown as they are (src/text.rs), a tab
+/// excepted.
 fn is_hidden(c: char) -> bool {
-    (c.is_control() && c != '\t')
-        || matches!(
-            c,
-            '\u{2028}'
-                | '\u{2029}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{200E}'
-                | '\u{200F}'
-        )
+    c != '\t' && crate::text::is_hidden(c)
 }
 
 #[cfg(test)]

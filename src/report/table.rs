@@ -88,7 +88,7 @@ pub fn escape_markdown(text: &str) -> String {
                 out.push('\u{200B}');
             }
             '\r' | '\n' | '\t' => out.push(' '),
-            c if c.is_control() => {}
+            c if crate::text::is_hidden(c) => {}
             c => out.push(c),
         }
     }

@@ -70,6 +70,17 @@ impl Lookup for SystemLookup {
 
 type Answer = Result<Vec<SocketAddr>, ResolveError>;
 
+tokio::task_local! {
+    /// The port of the request being connected: the engine sets it around
+    /// each exchange, so host overrides apply to their host *and* port, as
+    /// curl's `--resolve host:port:address` does. reqwest asks the resolver
+    /// for a name only.
+    pub static PORT: u16;
+}
+
+/// Host overrides by host name: each with the port it is for.
+pub type Overrides = HashMap<String, Vec<(u16, SocketAddr)>>;
+
 /// The resolver installed in the engine's reqwest client. Cheap to clone;
 /// clones share the run's answers.
 #[derive(Clone)]
@@ -79,7 +90,7 @@ pub struct GuardedResolver {
 
 struct Inner {
     policy: Arc<AddressPolicy>,
-    overrides: HashMap<String, Vec<SocketAddr>>,
+    overrides: Overrides,
     lookup: Arc<dyn Lookup>,
     answers: Mutex<HashMap<String, Arc<OnceCell<Answer>>>>,
 }
@@ -87,7 +98,7 @@ struct Inner {
 impl GuardedResolver {
     pub fn new(
         policy: Arc<AddressPolicy>,
-        overrides: HashMap<String, Vec<SocketAddr>>,
+        overrides: Overrides,
         lookup: Arc<dyn Lookup>,
     ) -> GuardedResolver {
         GuardedResolver {
@@ -102,29 +113,49 @@ impl GuardedResolver {
 
     /// The checked addresses of `name`, resolving it at most once per run
     /// (a failed lookup that may be transient is asked again next time).
-    pub async fn addresses(&self, name: &str) -> Answer {
+    /// `port` is the port being connected to, when known: an override
+    /// applies only to its own host and port.
+    pub async fn addresses(&self, name: &str, port: Option<u16>) -> Answer {
         let inner = &self.inner;
-        let name = name.to_ascii_lowercase();
+        // `host.` is `host` to DNS: one name, one answer, one override.
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        let overridden = inner.override_for(&name, port);
+        let key = match (&overridden, port) {
+            (Some(_), Some(port)) => format!("{name}:{port}"),
+            _ => name.clone(),
+        };
         let cell = {
             let mut answers = inner.answers.lock().unwrap_or_else(|e| e.into_inner());
-            answers.entry(name.clone()).or_default().clone()
+            answers.entry(key.clone()).or_default().clone()
         };
         let answer = cell
-            .get_or_init(|| inner.resolve_and_check(&name))
+            .get_or_init(|| inner.resolve_and_check(&name, overridden))
             .await
             .clone();
         if matches!(answer, Err(ResolveError::Failed { .. })) {
             let mut answers = inner.answers.lock().unwrap_or_else(|e| e.into_inner());
-            answers.remove(&name);
+            answers.remove(&key);
         }
         answer
     }
 }
 
 impl Inner {
-    async fn resolve_and_check(&self, name: &str) -> Answer {
-        let addrs: Vec<SocketAddr> = match self.overrides.get(name) {
-            Some(addrs) => addrs.clone(),
+    /// The override addresses for `name` on `port` (on every port of the
+    /// name's overrides when the port is not known), if any.
+    fn override_for(&self, name: &str, port: Option<u16>) -> Option<Vec<SocketAddr>> {
+        let entries = self.overrides.get(name)?;
+        let addrs: Vec<SocketAddr> = entries
+            .iter()
+            .filter(|(for_port, _)| port.is_none_or(|p| p == *for_port))
+            .map(|(_, addr)| *addr)
+            .collect();
+        (!addrs.is_empty()).then_some(addrs)
+    }
+
+    async fn resolve_and_check(&self, name: &str, overridden: Option<Vec<SocketAddr>>) -> Answer {
+        let addrs: Vec<SocketAddr> = match overridden {
+            Some(addrs) => addrs,
             None => self
                 .lookup
                 .lookup(name)
@@ -150,7 +181,8 @@ impl Resolve for GuardedResolver {
         let this = self.clone();
         let name = name.as_str().to_owned();
         Box::pin(async move {
-            let addrs = this.addresses(&name).await?;
+            let port = PORT.try_with(|port| *port).ok();
+            let addrs = this.addresses(&name, port).await?;
             let addrs: Addrs = Box::new(addrs.into_iter());
             Ok(addrs)
         })
