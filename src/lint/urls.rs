@@ -59,6 +59,46 @@ pub struct UrlFact {
     pub pointer: String,
 }
 
+/// What makes `text` no URI by RFC 3986, which the `url` crate would quietly
+/// repair (it percent-encodes a space, accepts a backslash as a slash): a
+/// character outside the URI's alphabet (space, `<>"{}|^` `` ` ``, a
+/// backslash, a control or non-ASCII character), a `%` not followed by two
+/// hex digits, an empty host, or port 0.
+pub fn not_a_uri(text: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c);
+    if let Some(bad) = text.chars().find(|c| !allowed(*c)) {
+        return Some(match bad {
+            ' ' => "it contains a space".to_owned(),
+            c if c.is_ascii_graphic() => format!("it contains `{c}`"),
+            c => format!("it contains U+{:04X}", c as u32),
+        });
+    }
+    let bytes = text.as_bytes();
+    for (at, _) in text.match_indices('%') {
+        let hex = bytes.get(at + 1..at + 3);
+        if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+            return Some("a `%` is not followed by two hex digits".to_owned());
+        }
+    }
+    if let Some((_, rest)) = text.split_once("://") {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host_port = authority.rsplit('@').next().unwrap_or_default();
+        let (host, port) = match host_port.rfind(':') {
+            Some(at) if !host_port[at..].contains(']') => {
+                (&host_port[..at], Some(&host_port[at + 1..]))
+            }
+            _ => (host_port, None),
+        };
+        if host.is_empty() {
+            return Some("the host is empty".to_owned());
+        }
+        if port.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b == b'0')) {
+            return Some("port 0 is no port".to_owned());
+        }
+    }
+    None
+}
+
 /// Checks one URL. Returns the problems found and the parsed URL when it
 /// parses at all.
 pub fn check(text: &str) -> (Vec<(Code, String)>, Option<Url>) {
@@ -91,6 +131,17 @@ pub fn check(text: &str) -> (Vec<(Code, String)>, Option<Url>) {
             );
         }
     };
+    if let Some(why) = not_a_uri(text) {
+        return (
+            vec![(
+                Code::InvalidUrl,
+                format!(
+                    "`{shown}` is not a valid URI: {why} (RFC 3986); percent-encode it (a space is %20) or fix the address"
+                ),
+            )],
+            None,
+        );
+    }
     let mut problems = Vec::new();
     if !matches!(url.scheme(), "http" | "https") {
         problems.push((
@@ -260,7 +311,6 @@ mod tests {
             "https://0x7f.1/",
             "https://017700000001/",
             "https://127.1/",
-            "https://①②⑦.0.0.1/",
             "https://10.1.2.3/",
             "https://169.254.169.254/latest/meta-data",
             "https://100.64.0.1/",
@@ -281,6 +331,8 @@ mod tests {
             );
         }
         assert_eq!(codes("https://93.184.215.14/"), vec![]);
+        // Full-width digits are no URI at all: refused before any host rule.
+        assert_eq!(codes("https://①②⑦.0.0.1/"), vec![Code::InvalidUrl]);
     }
 
     #[test]
@@ -379,6 +431,42 @@ mod tests {
                 let url = Url::parse(&format!("https://{host}/")).unwrap();
                 proptest::prop_assert_eq!(non_public_host(&url).is_some(), policy.check_url(&url).is_err(), "{}", host);
             }
+        }
+    }
+
+    /// reliability.md row 39: what is no URI is refused, though `url` would
+    /// repair it.
+    #[test]
+    fn what_is_not_a_uri_is_refused() {
+        for bad in [
+            "https://example.org/a b",
+            "https://example.org/<x>",
+            "https://example.org/\"q\"",
+            "https://example.org/{x}",
+            "https://example.org/a|b",
+            "https://example.org/a^b",
+            "https://example.org\\x",
+            "https://example.org/%zz",
+            "https://example.org/%4",
+            "https:///path",
+            "https://example.org:0/",
+            "https://exämple.org/",
+        ] {
+            let (problems, _) = check(bad);
+            assert!(
+                problems
+                    .iter()
+                    .any(|(code, message)| *code == Code::InvalidUrl
+                        && message.contains("is not a valid URI")),
+                "{bad}: {problems:?}"
+            );
+        }
+        for good in [
+            "https://example.org/a%20b?x=1&y=%C3%A9#top",
+            "https://[2606:4700::1111]:8443/x",
+            "https://figshare.com/articles/dataset/X_(2020)/123",
+        ] {
+            assert_eq!(not_a_uri(good), None, "{good}");
         }
     }
 }
