@@ -47,6 +47,30 @@ pub struct Secrets {
 }
 
 impl Secrets {
+    /// A scrubber for every secret value this run holds, in the forms it
+    /// travels in (the raw values, HTTP Basic and SMTP AUTH encodings).
+    pub fn scrubber(&self) -> crate::secret::Scrubber {
+        let b64 = |text: String| crate::probe::providers::api::base64(text.as_bytes());
+        let mut values = Vec::new();
+        if let Some(token) = &self.github_token {
+            values.push(token.expose().to_owned());
+        }
+        match &self.kaggle {
+            Some(KaggleCredentials::Token(token)) => values.push(token.expose().to_owned()),
+            Some(KaggleCredentials::Legacy { username, key }) => {
+                values.push(key.expose().to_owned());
+                values.push(b64(format!("{username}:{}", key.expose())));
+            }
+            None => {}
+        }
+        if let Some((user, password)) = &self.smtp {
+            values.push(password.expose().to_owned());
+            values.push(b64(password.expose().to_owned()));
+            values.push(b64(format!("\0{user}\0{}", password.expose())));
+        }
+        crate::secret::Scrubber::new(values)
+    }
+
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Secrets {
         let non_empty = |name: &str| env(name).filter(|v| !v.trim().is_empty());
         let pair =

@@ -241,3 +241,62 @@ pub struct ResourceCheck {
     pub duration_ms: u64,
     pub observations: Vec<Observation>,
 }
+
+impl ResourceCheck {
+    /// Replaces every known secret value in what servers said (messages,
+    /// evidence, URLs they named), before the check is stored or shown.
+    pub fn scrub(&mut self, scrubber: &crate::secret::Scrubber) {
+        let clean = |text: &mut String| scrubber.scrub_in_place(text);
+        clean(&mut self.message);
+        for text in [
+            &mut self.final_url,
+            &mut self.moved_to,
+            &mut self.last_updated_source,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            clean(text);
+        }
+        for observation in &mut self.observations {
+            observation.scrub(scrubber);
+        }
+    }
+}
+
+impl Observation {
+    /// See [`ResourceCheck::scrub`].
+    pub fn scrub(&mut self, scrubber: &crate::secret::Scrubber) {
+        let clean = |text: &mut String| scrubber.scrub_in_place(text);
+        match &mut self.signal {
+            Signal::Moved { to: text, .. }
+            | Signal::Archived { field: text, .. }
+            | Signal::Gone { why: text, .. }
+            | Signal::Blocked { why: text, .. }
+            | Signal::Transient { why: text, .. }
+            | Signal::Refused { why: text }
+            | Signal::Unsettled { why: text, .. } => clean(text),
+            Signal::Alive | Signal::NotModified | Signal::RateLimited { .. } => {}
+            Signal::NeedsCredentials { variable } => clean(variable),
+        }
+        for text in [
+            &mut self.final_url,
+            &mut self.newer_version,
+            &mut self.fingerprint,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            clean(text);
+        }
+        for hop in &mut self.redirects {
+            clean(&mut hop.url);
+        }
+        for fact in &mut self.evidence {
+            clean(fact);
+        }
+        if let Some(dated) = &mut self.last_updated {
+            clean(&mut dated.source);
+        }
+    }
+}

@@ -23,6 +23,55 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Replaces every known secret value in text that came from a server (an
+/// error message, an echoed header, a URL) before it is stored in the state,
+/// shown in a report or sent in a mail. A server that echoes the
+/// Authorization header back must not get it published on the status page.
+#[derive(Debug, Clone, Default)]
+pub struct Scrubber {
+    /// The values to hide, longest first (so a token inside a longer value
+    /// is not half replaced).
+    values: Vec<Secret>,
+}
+
+/// What a secret is replaced with.
+pub const REDACTED: &str = "[redacted]";
+
+impl Scrubber {
+    /// A scrubber for `secrets`. Values shorter than 4 characters are not
+    /// scrubbed: they would mangle ordinary text and protect nothing.
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Scrubber {
+        let mut values: Vec<String> = secrets
+            .into_iter()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| v.chars().count() >= 4)
+            .collect();
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values.dedup();
+        Scrubber {
+            values: values.into_iter().map(Secret::new).collect(),
+        }
+    }
+
+    /// `text` with every secret value replaced by [`REDACTED`].
+    pub fn scrub<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        let mut out = std::borrow::Cow::Borrowed(text);
+        for secret in &self.values {
+            if out.contains(secret.expose()) {
+                out = std::borrow::Cow::Owned(out.replace(secret.expose(), REDACTED));
+            }
+        }
+        out
+    }
+
+    /// Scrubs `text` in place.
+    pub fn scrub_in_place(&self, text: &mut String) {
+        if let std::borrow::Cow::Owned(clean) = self.scrub(text) {
+            *text = clean;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,5 +80,15 @@ mod tests {
     fn debug_never_shows_the_value() {
         let token = Secret::new("ghp_canary123");
         assert!(!format!("{token:?}").contains("canary"));
+    }
+
+    #[test]
+    fn scrubbing_replaces_every_known_value_and_leaves_short_ones() {
+        let scrubber = Scrubber::new(["ghp_canary123".to_owned(), "abc".to_owned()]);
+        assert_eq!(
+            scrubber.scrub("Bad credentials: Bearer ghp_canary123 (ghp_canary123)"),
+            "Bad credentials: Bearer [redacted] ([redacted])"
+        );
+        assert_eq!(scrubber.scrub("abc is fine"), "abc is fine");
     }
 }

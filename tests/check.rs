@@ -1119,3 +1119,76 @@ fn special_files_as_state_or_certificates_are_refused_at_once() {
         );
     }
 }
+
+/// Issue 10: a server that echoes the Authorization header back (here GitHub's
+/// GraphQL endpoint, quoting it in an error message) gets it published
+/// nowhere: not in the report, not in the state, not on stderr.
+#[test]
+fn an_echoed_token_is_scrubbed_from_the_report_and_the_state() {
+    let rt = runtime();
+    let dir = TempDir::new().unwrap();
+    let ca = tls::TestCa::new("catwatch echo CA");
+    let ca_pem = ca.write_pem(dir.path());
+    let server = rt.block_on(MockServer::start());
+    let front = rt.block_on(tls::TlsFront::start(
+        &ca.leaf(&["api.github.com"], tls::Validity::Good),
+        *server.address(),
+    ));
+    rt.block_on(
+        Mock::given(method("POST"))
+            .and(path("/graphql"))
+            .respond_with(|request: &wiremock::Request| {
+                let echoed = request
+                    .headers
+                    .get("authorization")
+                    .map(|v| v.to_str().unwrap().to_owned())
+                    .unwrap_or_default();
+                ResponseTemplate::new(200).set_body_json(json!({
+                    "errors": [{"message": format!("Something went wrong for {echoed}")}]
+                }))
+            })
+            .mount(&server),
+    );
+    std::fs::write(
+        dir.path().join("catwatch.toml"),
+        format!(
+            "catalog = \"catalog\"\n{}resolve = [\"{}\"]\nextra_root_certs = [\"{}\"]\n",
+            probe_settings(""),
+            front.resolve_entry("api.github.com"),
+            ca_pem.display()
+        ),
+    )
+    .unwrap();
+    write_catalog(
+        dir.path(),
+        &[(
+            "repo",
+            entry_yaml("repo", &[("https://github.com/o/r", "repository")], ""),
+        )],
+    );
+    let output = catwatch(dir.path())
+        .env("CATWATCH_GITHUB_TOKEN", "ghp_echoCANARY99")
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    let report = json_of(&output);
+    let message = by_id(&report, "repo")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("Something went wrong for Bearer [redacted]"),
+        "{message}"
+    );
+    let state = std::fs::read_to_string(dir.path().join("state/catwatch-state.json")).unwrap();
+    for text in [
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        state,
+    ] {
+        assert!(
+            !text.contains("echoCANARY99"),
+            "the token leaked into:\n{text}"
+        );
+    }
+}

@@ -318,8 +318,11 @@ async fn probe_and_judge<E: Borrow<Entry>>(
     bar: &indicatif::ProgressBar,
 ) -> (Vec<(E, ResourceCheck)>, NetworkHealth) {
     let mut judged: Vec<Option<(E, ResourceCheck)>> = Vec::new();
+    let scrubber = config.secrets.scrubber();
     let judge = |index: usize, entry: E, seen: Vec<Observation>| {
-        let check = classify::judge(entry.borrow(), seen, &config.policy, config.now);
+        let mut check = classify::judge(entry.borrow(), seen, &config.policy, config.now);
+        // What servers said never carries a secret further than this.
+        check.scrub(&scrubber);
         if judged.len() <= index {
             judged.resize_with(index + 1, || None);
         }

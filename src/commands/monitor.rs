@@ -211,7 +211,8 @@ fn monitor_locked(
         }
     } else {
         let report = state::to_report(&state, entries, now);
-        failed = deliver_outbox(&mut state, channels, &report, now, |state| {
+        let scrubber = config.secrets.scrubber();
+        failed = deliver_outbox(&mut state, channels, &report, now, &scrubber, |state| {
             store::save(path, state)
         })?;
     }
@@ -236,6 +237,7 @@ pub fn deliver_outbox<E>(
     channels: &[Box<dyn Deliver + '_>],
     report: &StatusReport,
     now: Timestamp,
+    scrubber: &crate::secret::Scrubber,
     mut save: impl FnMut(&State) -> Result<(), E>,
 ) -> Result<bool, E> {
     let mut failed = false;
@@ -246,7 +248,16 @@ pub fn deliver_outbox<E>(
             continue;
         }
         let keys: Vec<String> = alerts.iter().map(|a| a.key.clone()).collect();
-        let outcome = channel.deliver(&alerts, report, now);
+        // A server's refusal may quote what it was sent: no secret goes on.
+        let outcome = match channel.deliver(&alerts, report, now) {
+            Err(DeliveryError::Transient(why)) => {
+                Err(DeliveryError::Transient(scrubber.scrub(&why).into_owned()))
+            }
+            Err(DeliveryError::Permanent(why)) => {
+                Err(DeliveryError::Permanent(scrubber.scrub(&why).into_owned()))
+            }
+            Ok(()) => Ok(()),
+        };
         match &outcome {
             Ok(()) => println!("sent {} alert(s) by {}", alerts.len(), name.as_str()),
             Err(DeliveryError::Transient(why)) => eprintln!(
@@ -394,10 +405,17 @@ mod tests {
         );
 
         let mut saves = Vec::new();
-        let failed = deliver_outbox(&mut state, &channels, &report(), now(), |s| {
-            saves.push(s.outbox.clone());
-            Ok::<(), ()>(())
-        })
+        let failed = deliver_outbox(
+            &mut state,
+            &channels,
+            &report(),
+            now(),
+            &Default::default(),
+            |s| {
+                saves.push(s.outbox.clone());
+                Ok::<(), ()>(())
+            },
+        )
         .unwrap();
         assert!(!failed);
         assert_eq!(saves.len(), 2, "saved after each channel");
@@ -415,6 +433,7 @@ mod tests {
             &channels,
             &report(),
             now(),
+            &Default::default(),
             |_| Ok::<(), ()>(()),
         )
         .unwrap();
@@ -443,6 +462,7 @@ mod tests {
             &channels,
             &report(),
             now(),
+            &Default::default(),
             |_| Ok::<(), ()>(()),
         )
         .unwrap();
