@@ -1192,3 +1192,102 @@ fn an_echoed_token_is_scrubbed_from_the_report_and_the_state() {
         );
     }
 }
+
+/// Issue 10: logs an operator can read. `-v` gives one info line per resource
+/// (id, status, reason, elapsed) and a run summary, without colour escapes
+/// when stderr is no terminal; without `-v`, a TLS failure is in the verdict
+/// and nothing of the libraries' reaches stderr. A reader that closes stdout
+/// early ends the run quietly with its own exit code.
+#[test]
+fn logs_are_one_line_per_resource_at_v_and_a_closed_stdout_is_quiet() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    github_mocks(&rt, &server);
+    let dir = project(&server, &three_entries(), "");
+    let output = catwatch(dir.path())
+        .args(["-v", "check", "--no-state"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains('\u{1b}'), "no ANSI escapes: {stderr:?}");
+    for id in ["alive-repo", "gone-repo", "moved-repo"] {
+        let line = stderr
+            .lines()
+            .find(|l| l.contains(&format!("id={id}")))
+            .unwrap_or_else(|| panic!("no line for {id} in\n{stderr}"));
+        assert!(
+            line.contains("INFO")
+                && line.contains("status=")
+                && line.contains("reason=")
+                && line.contains("elapsed_ms="),
+            "{line}"
+        );
+    }
+    assert!(stderr.contains("run summary"), "{stderr}");
+    assert!(
+        stderr.contains("3 resources") || stderr.contains("resources=3"),
+        "{stderr}"
+    );
+
+    // Without -v: a TLS failure (no test CA trusted) is a verdict, not log noise.
+    let ca = tls::TestCa::new("catwatch untrusted CA");
+    let front = rt.block_on(tls::TlsFront::start(
+        &ca.leaf(&["untrusted.example.org"], tls::Validity::Good),
+        *server.address(),
+    ));
+    let tls_dir = TempDir::new().unwrap();
+    std::fs::write(
+        tls_dir.path().join("catwatch.toml"),
+        format!(
+            "catalog = \"catalog\"\n{}resolve = [\"{}\"]\n",
+            probe_settings(""),
+            front.resolve_entry("untrusted.example.org")
+        ),
+    )
+    .unwrap();
+    write_catalog(
+        tls_dir.path(),
+        &[(
+            "tls",
+            entry_yaml(
+                "tls",
+                &[("https://untrusted.example.org/data", "landing")],
+                "",
+            ),
+        )],
+    );
+    let output = catwatch(tls_dir.path())
+        .args(["check", "--no-state", "--format", "json"])
+        .output()
+        .unwrap();
+    let report = json_of(&output);
+    assert_eq!(by_id(&report, "tls")["reason"], "tls-error", "{report:#}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "",
+        "nothing on stderr without -v"
+    );
+
+    // A reader that stops at once: no panic, the run's own exit code.
+    let binary = std::env::var_os("CATWATCH_TEST_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_catwatch").into());
+    let mut child = std::process::Command::new(binary)
+        .current_dir(dir.path())
+        .args(["check", "--no-state", "--format", "json"])
+        .env_remove("CATWATCH_NOW")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the dead entry's exit code: {stderr}"
+    );
+}

@@ -86,8 +86,11 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     }
     match &args.output {
         Some(path) => write_atomically(path, &render(&report, args.format))?,
-        None => write_report(&report, args.format, std::io::stdout().lock())
-            .context("writing the report to stdout")?,
+        None => match write_report(&report, args.format, std::io::stdout().lock()) {
+            // A reader that stopped early: the run's verdict still stands.
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other.context("writing the report to stdout")?,
+        },
     }
     let passed = report.passed;
     let blind = report.network.clone();
@@ -323,6 +326,13 @@ async fn probe_and_judge<E: Borrow<Entry>>(
         let mut check = classify::judge(entry.borrow(), seen, &config.policy, config.now);
         // What servers said never carries a secret further than this.
         check.scrub(&scrubber);
+        tracing::info!(
+            id = %check.id,
+            status = %check.status,
+            reason = %check.reason,
+            elapsed_ms = check.duration_ms,
+            "checked"
+        );
         if judged.len() <= index {
             judged.resize_with(index + 1, || None);
         }
@@ -332,6 +342,17 @@ async fn probe_and_judge<E: Borrow<Entry>>(
     let mut pairs = Vec::with_capacity(judged.len());
     pairs.extend(judged.into_iter().flatten());
     let health = settle_network(&mut pairs, config);
+    let counts = crate::state::count_statuses(pairs.iter().map(|(_, check)| check));
+    tracing::info!(
+        resources = pairs.len(),
+        statuses = %counts
+            .iter()
+            .map(|(status, n)| format!("{n} {status}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        network_unavailable = health.unavailable,
+        "run summary"
+    );
     (pairs, health)
 }
 

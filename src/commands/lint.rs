@@ -1,6 +1,6 @@
 //! `catwatch lint [PATH...]`: gather the files, judge them, print the findings.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 use anyhow::Context;
 
@@ -23,10 +23,7 @@ pub fn run(config: &Config, args: LintArgs) -> anyhow::Result<Outcome> {
         LintFormat::Github => render::github(&report),
         LintFormat::Json => render::json(&report),
     };
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .context("cannot write the lint report to stdout")?;
+    super::to_stdout(text.as_bytes()).context("cannot write the lint report to stdout")?;
     Ok(if report.errors() > 0 {
         Outcome::Failed
     } else {

@@ -12,6 +12,25 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+/// The one way a command writes its output to stdout: a reader that stops
+/// early (`catwatch check | head`) is not an error, and the command ends
+/// with its own exit code, quietly.
+pub(crate) fn to_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to stdout"),
+    }
+}
+
+/// One line of progress for a person on stdout; a closed stdout is ignored
+/// (the line is for the reader, and the reader is gone), never a panic.
+pub(crate) fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
 /// Frees `value` on another thread. A large run's entries and reports are
 /// hundreds of thousands of small allocations; the command's answer need not
 /// wait while they are freed one by one (and if the process exits first, the

@@ -203,11 +203,11 @@ fn monitor_locked(
     let mut failed = false;
     if args.dry_run {
         if !state.outbox.is_empty() {
-            println!(
+            super::say(format_args!(
                 "dry run: {} alert(s) stay in the outbox of {} and go out with the next run without --dry-run",
                 state.outbox.len(),
                 path.display()
-            );
+            ));
         }
     } else {
         let report = state::to_report(&state, entries, now);
@@ -259,7 +259,11 @@ pub fn deliver_outbox<E>(
             Ok(()) => Ok(()),
         };
         match &outcome {
-            Ok(()) => println!("sent {} alert(s) by {}", alerts.len(), name.as_str()),
+            Ok(()) => super::say(format_args!(
+                "sent {} alert(s) by {}",
+                alerts.len(),
+                name.as_str()
+            )),
             Err(DeliveryError::Transient(why)) => eprintln!(
                 "catwatch: warning: {} delivery failed for now ({why}); {} alert(s) stay in the outbox for the next run",
                 name.as_str(),
@@ -291,17 +295,22 @@ fn print_summary(
         .map(|(status, n)| format!("{n} {status}"))
         .collect::<Vec<_>>()
         .join(", ");
-    println!("checked {} resource(s): {counts}", checks.len());
+    super::say(format_args!(
+        "checked {} resource(s): {counts}",
+        checks.len()
+    ));
     if degraded {
-        println!(
+        super::say(format_args!(
             "too many probes failed: the monitor judges its own network degraded and froze the per-resource counters"
-        );
+        ));
     }
     if mode == Mode::ObserveOnly {
-        println!("observe-only run (the state was quarantined): no alerts");
+        super::say(format_args!(
+            "observe-only run (the state was quarantined): no alerts"
+        ));
     }
     for alert in alerts {
-        println!("alert: {}", alert.message);
+        super::say(format_args!("alert: {}", alert.message));
     }
 }
 

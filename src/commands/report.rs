@@ -19,7 +19,7 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<Outcome> {
     match render(args.format, &report)? {
         Rendered::One(text) => match &args.output {
             Some(path) => write(path, &text)?,
-            None => print!("{text}"),
+            None => super::to_stdout(text.as_bytes())?,
         },
         Rendered::Many(files) => {
             let dir = args.output.as_ref().context(

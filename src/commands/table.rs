@@ -27,11 +27,11 @@ pub fn run(config: &Config, args: TableArgs) -> anyhow::Result<Outcome> {
     let up_to_date = current.as_deref() == Some(wanted.as_str());
     if args.check {
         if up_to_date {
-            println!(
+            super::say(format_args!(
                 "{} is up to date ({} entries)",
                 file.display(),
                 entries.len()
-            );
+            ));
             return Ok(Outcome::Clean);
         }
         eprintln!(
@@ -44,10 +44,10 @@ pub fn run(config: &Config, args: TableArgs) -> anyhow::Result<Outcome> {
     if !up_to_date {
         crate::commands::write_atomically(file, &wanted)?;
     }
-    println!(
+    super::say(format_args!(
         "wrote the table of {} entries to {}",
         entries.len(),
         file.display()
-    );
+    ));
     Ok(Outcome::Clean)
 }

@@ -191,8 +191,8 @@ pub fn elapsed_since(now: Timestamp, started: std::time::Instant) -> Timestamp {
     now.checked_add(elapsed).unwrap_or(now)
 }
 
-pub fn count_statuses(
-    results: &[ResourceCheck],
+pub fn count_statuses<'c>(
+    results: impl IntoIterator<Item = &'c ResourceCheck>,
 ) -> std::collections::BTreeMap<crate::observation::Status, usize> {
     let mut counts = std::collections::BTreeMap::new();
     for check in results {
