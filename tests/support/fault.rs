@@ -66,6 +66,9 @@ pub enum Reply {
     },
     /// Wait, then reply.
     Delayed(Duration, Box<Reply>),
+    /// Hold the answer until the gate has seen its target of requests held
+    /// at once, then reply (a barrier: no sleep stands in for it).
+    Held(Arc<Gate>, Box<Reply>),
     /// Read the request, never answer; hold the connection open.
     Idle,
     /// Send a 200 head without length, then `chunk` every `every`, forever.
@@ -123,6 +126,11 @@ impl Reply {
 
     pub fn after(self, delay: Duration) -> Reply {
         Reply::Delayed(delay, Box::new(self))
+    }
+
+    /// This reply, held at `gate` until it opens.
+    pub fn held(self, gate: &Arc<Gate>) -> Reply {
+        Reply::Held(gate.clone(), Box::new(self))
     }
 
     /// A 200 whose header block is `bytes` long (one giant header).
@@ -249,6 +257,55 @@ impl FaultServer {
 impl Drop for FaultServer {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// A barrier for a limit test: answers are held until `target` requests are
+/// held at once, which proves the client had that many in flight; from then
+/// on it stays open. Should the client never get there, the gate opens after
+/// a minute and says so ([`Gate::timed_out`]), so the test fails instead of
+/// hanging.
+#[derive(Debug)]
+pub struct Gate {
+    target: usize,
+    held: AtomicUsize,
+    open: tokio::sync::watch::Sender<bool>,
+    timed_out: std::sync::atomic::AtomicBool,
+}
+
+impl Gate {
+    pub fn new(target: usize) -> Arc<Gate> {
+        Arc::new(Gate {
+            target,
+            held: AtomicUsize::new(0),
+            open: tokio::sync::watch::channel(false).0,
+            timed_out: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    async fn arrive(&self) {
+        let mut opened = self.open.subscribe();
+        if self.held.fetch_add(1, Ordering::SeqCst) + 1 >= self.target {
+            self.open.send_replace(true);
+        }
+        let wait = opened.wait_for(|open| *open);
+        if tokio::time::timeout(Duration::from_secs(60), wait)
+            .await
+            .is_err()
+        {
+            self.timed_out.store(true, Ordering::SeqCst);
+            self.open.send_replace(true);
+        }
+        self.held.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Whether the target was reached (the gate opened by the barrier).
+    pub fn reached(&self) -> bool {
+        *self.open.borrow() && !self.timed_out.load(Ordering::SeqCst)
+    }
+
+    pub fn timed_out(&self) -> bool {
+        self.timed_out.load(Ordering::SeqCst)
     }
 }
 
@@ -383,6 +440,10 @@ async fn write_reply(
         }
         Reply::Delayed(delay, reply) => {
             tokio::time::sleep(delay).await;
+            Box::pin(write_reply(stream, *reply, head_only)).await
+        }
+        Reply::Held(gate, reply) => {
+            gate.arrive().await;
             Box::pin(write_reply(stream, *reply, head_only)).await
         }
         Reply::Idle => {
