@@ -181,6 +181,8 @@ struct Scenario {
     state: String,
     /// Extra `[probe]` settings.
     probe: String,
+    /// `[probe] timeout_secs`.
+    timeout_secs: u64,
 }
 
 impl Scenario {
@@ -203,6 +205,7 @@ impl Scenario {
             policy: policy.to_owned(),
             state: String::new(),
             probe: String::new(),
+            timeout_secs: 5,
         }
     }
 
@@ -236,7 +239,7 @@ timeout_secs = 2
 allow = [\"127.0.0.0/8\"]
 resolve = [{resolve}]
 retries = 0
-timeout_secs = 5
+timeout_secs = {timeout_secs}
 connect_timeout_secs = 2
 {probe}
 
@@ -250,6 +253,7 @@ path = \"state/catwatch-state.json\"
 {email}",
             policy = self.policy,
             state = self.state,
+            timeout_secs = self.timeout_secs,
             probe = if self.probe.is_empty() {
                 "per_host_interval_ms = 0"
             } else {
@@ -657,8 +661,10 @@ fn a_second_concurrent_run_exits_cleanly_or_waits_its_turn() {
     s.configure(Some(sink.port));
     assert_ran(&s.monitor(1));
 
-    // The first run holds the lock while its probe waits 6 s on the server.
-    s.http.set_slow("a", 404, 6_000);
+    // The first run holds the lock while its probe waits 10 s on the server.
+    s.timeout_secs = 30;
+    s.configure(Some(sink.port));
+    s.http.set_slow("a", 404, 10_000);
     let hits = s.http.hits();
     let first = s.spawn_monitor(2);
     wait_for(|| s.http.hits() > hits, "the first run to be probing");
@@ -669,7 +675,7 @@ fn a_second_concurrent_run_exits_cleanly_or_waits_its_turn() {
     let second = s.monitor(2);
     assert_ran(&second);
     // It stepped aside at once: well before the first run let go.
-    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(started.elapsed() < Duration::from_secs(8));
     assert!(
         String::from_utf8_lossy(&second.stderr).contains("another catwatch run holds"),
         "{}",
