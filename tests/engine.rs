@@ -1044,7 +1044,7 @@ async fn conditional_headers_come_from_the_validators() {
 mod website {
     use super::*;
     use catwatch::observation::Signal;
-    use catwatch::probe::providers::website::{HeadTrust, TRUST_AFTER, probe_website};
+    use catwatch::probe::providers::website::probe_website;
     use catwatch::reason::Reason;
     use jiff::Timestamp;
     use wiremock::matchers::{header, method, path};
@@ -1055,14 +1055,7 @@ mod website {
     }
 
     async fn probe(engine: &Engine, target: &Url) -> catwatch::observation::Observation {
-        probe_website(
-            engine,
-            target,
-            &Validators::default(),
-            &HeadTrust::default(),
-            now(),
-        )
-        .await
+        probe_website(engine, target, &Validators::default(), now()).await
     }
 
     fn methods(requests: &[wiremock::Request]) -> Vec<String> {
@@ -1112,15 +1105,18 @@ mod website {
         );
     }
 
+    /// One GET per page: its validators and Last-Modified are read from the
+    /// GET itself, and nothing else is sent.
     #[tokio::test]
-    async fn head_is_enough_when_it_brings_validators() {
+    async fn one_get_reads_the_validators_and_the_date() {
         let server = MockServer::start().await;
-        Mock::given(method("HEAD"))
+        Mock::given(method("GET"))
             .and(path("/data"))
             .respond_with(
                 ResponseTemplate::new(200)
                     .insert_header("etag", "\"abc\"")
-                    .insert_header("last-modified", "Tue, 03 Mar 2020 10:00:00 GMT"),
+                    .insert_header("last-modified", "Tue, 03 Mar 2020 10:00:00 GMT")
+                    .set_body_string("<p>data</p>"),
             )
             .mount(&server)
             .await;
@@ -1136,180 +1132,128 @@ mod website {
             "2020-03-03T10:00:00Z".parse::<Timestamp>().unwrap()
         );
         assert_eq!(dated.source, "http:last-modified");
-        assert_eq!(seen.fingerprint, None);
         assert_eq!(
             methods(&server.received_requests().await.unwrap()),
-            vec!["HEAD /data"]
+            vec!["GET /data"]
         );
     }
 
+    /// A page without validators (most dynamic pages) still costs one
+    /// request: the GET's body is the fingerprint.
     #[tokio::test]
-    async fn head_refused_falls_back_to_get_and_fingerprints_the_page() {
+    async fn a_page_without_validators_costs_one_get_and_is_fingerprinted() {
         let server = MockServer::start().await;
-        for status in [405, 403, 501] {
-            let p = format!("/refuses-head-{status}");
-            Mock::given(method("HEAD"))
-                .and(path(p.as_str()))
-                .respond_with(ResponseTemplate::new(status))
-                .mount(&server)
-                .await;
-            Mock::given(method("GET"))
-                .and(path(p.as_str()))
-                .respond_with(ResponseTemplate::new(200).set_body_string("<p>Hello</p>"))
-                .mount(&server)
-                .await;
-        }
+        Mock::given(method("GET"))
+            .and(path("/page"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("<p>Hello</p>"))
+            .mount(&server)
+            .await;
         let engine = engine(&loopback());
-        for status in [405, 403, 501] {
-            let target = url(&format!("{}/refuses-head-{status}", server.uri()));
-            let seen = probe(&engine, &target).await;
-            assert_eq!(seen.signal, Signal::Alive, "{status}");
-            assert_eq!(seen.http_status, Some(200));
-            assert_eq!(
-                seen.fingerprint.as_deref(),
-                Some(catwatch::probe::providers::website::fingerprint(b"<p>Hello</p>").as_str())
-            );
-            assert!(
-                seen.evidence
-                    .iter()
-                    .any(|e| e.contains(&format!("HEAD answered {status}")))
-            );
-        }
-        assert_eq!(server.received_requests().await.unwrap().len(), 6);
-    }
-
-    /// Mounts HEAD and GET answers for `paths` on `server`.
-    async fn answers(server: &MockServer, head: u16, get: u16, paths: &[String]) {
-        for p in paths {
-            Mock::given(method("HEAD"))
-                .and(path(p.as_str()))
-                .respond_with(ResponseTemplate::new(head).insert_header("etag", "\"e\""))
-                .mount(server)
-                .await;
-            Mock::given(method("GET"))
-                .and(path(p.as_str()))
-                .respond_with(ResponseTemplate::new(get).insert_header("etag", "\"e\""))
-                .mount(server)
-                .await;
-        }
-    }
-
-    fn gone_paths(n: u32) -> Vec<String> {
-        (0..n).map(|i| format!("/gone-{i}")).collect()
-    }
-
-    /// After a HEAD success and TRUST_AFTER HEAD 404s that GET confirmed, a
-    /// host's next HEAD 404 is believed without a second request.
-    #[tokio::test]
-    async fn a_host_whose_head_404s_agree_with_get_earns_trust() {
-        let server = MockServer::start().await;
-        answers(&server, 200, 200, &["/live".to_owned()]).await;
-        let gone = gone_paths(TRUST_AFTER + 2);
-        answers(&server, 404, 404, &gone).await;
-        let engine = engine(&loopback());
-        let trust = HeadTrust::default();
-        let probe = |p: String| {
-            let target = url(&format!("{}{p}", server.uri()));
-            let (engine, trust) = (&engine, &trust);
-            async move { probe_website(engine, &target, &Validators::default(), trust, now()).await }
-        };
-        assert_eq!(probe("/live".into()).await.signal, Signal::Alive);
-        let mut seen = Vec::new();
-        for p in &gone {
-            seen.push(probe(p.clone()).await);
-        }
-        assert!(seen.iter().all(|o| matches!(o.signal, Signal::Gone { .. })));
-        let mut expected = vec!["HEAD /live".to_owned()];
-        for (i, p) in gone.iter().enumerate() {
-            expected.push(format!("HEAD {p}"));
-            if (i as u32) < TRUST_AFTER {
-                expected.push(format!("GET {p}"));
-            }
-        }
+        let seen = probe(&engine, &url(&format!("{}/page", server.uri()))).await;
+        assert_eq!(seen.signal, Signal::Alive);
+        assert_eq!(
+            seen.fingerprint.as_deref(),
+            Some(catwatch::probe::providers::website::fingerprint(b"<p>Hello</p>").as_str())
+        );
         assert_eq!(
             methods(&server.received_requests().await.unwrap()),
-            expected
-        );
-        let trusted = &seen[TRUST_AFTER as usize];
-        assert!(
-            trusted
-                .evidence
-                .iter()
-                .any(|e| e.contains("not confirmed with GET")),
-            "{:?}",
-            trusted.evidence
+            vec!["GET /page"]
         );
     }
 
-    /// One HEAD 404 that GET contradicts, and the host's HEAD 404s are
-    /// confirmed for the rest of the run; a host where HEAD never succeeded
-    /// (no HEAD support at all) never earns trust, however many of its dead
-    /// links GET confirms.
+    /// A host that answers HEAD 404 for live pages (redis.io, pub.dev and
+    /// scalatest.org were reported doing so) cannot mislead a probe that
+    /// never asks HEAD: its GET answers 200, and the page is alive.
     #[tokio::test]
-    async fn a_contradicted_or_never_successful_head_is_always_confirmed() {
-        let contradicting = MockServer::start().await;
-        answers(&contradicting, 200, 200, &["/live".to_owned()]).await;
-        answers(&contradicting, 404, 200, &["/head-lies".to_owned()]).await;
-        let gone = gone_paths(TRUST_AFTER + 2);
-        answers(&contradicting, 404, 404, &gone).await;
-        let no_head = MockServer::start().await;
-        answers(&no_head, 404, 404, &gone).await;
-        answers(&no_head, 404, 200, &["/live".to_owned()]).await;
-
-        let engine = engine(&loopback());
-        let trust = HeadTrust::default();
-        let probe = |base: String, p: &str| {
-            let target = url(&format!("{base}{p}"));
-            let (engine, trust) = (&engine, &trust);
-            async move { probe_website(engine, &target, &Validators::default(), trust, now()).await }
-        };
-        let base = contradicting.uri();
-        assert_eq!(probe(base.clone(), "/live").await.signal, Signal::Alive);
-        assert_eq!(
-            probe(base.clone(), "/head-lies").await.signal,
-            Signal::Alive
-        );
-        for p in &gone {
-            assert!(matches!(
-                probe(base.clone(), p).await.signal,
-                Signal::Gone { .. }
-            ));
-        }
-        let gets = |requests: Vec<wiremock::Request>| {
-            requests
-                .iter()
-                .filter(|r| r.method.as_str() == "GET")
-                .count()
-        };
-        assert_eq!(
-            gets(contradicting.received_requests().await.unwrap()),
-            1 + gone.len(),
-            "every HEAD 404 after the contradiction is confirmed"
-        );
-
-        let base = no_head.uri();
-        for p in &gone {
-            assert!(matches!(
-                probe(base.clone(), p).await.signal,
-                Signal::Gone { .. }
-            ));
-        }
-        assert_eq!(probe(base.clone(), "/live").await.signal, Signal::Alive);
-        assert_eq!(
-            gets(no_head.received_requests().await.unwrap()),
-            gone.len() + 1
-        );
-    }
-
-    #[tokio::test]
-    async fn a_head_timeout_is_transient_and_not_retried_as_get() {
+    async fn a_host_that_lies_to_head_is_judged_by_its_get() {
         let server = MockServer::start().await;
         Mock::given(method("HEAD"))
-            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+            .respond_with(ResponseTemplate::new(404))
             .mount(&server)
             .await;
         Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(200))
+            .respond_with(ResponseTemplate::new(200).set_body_string("<p>live</p>"))
+            .mount(&server)
+            .await;
+        let engine = engine(&loopback());
+        for p in ["/a", "/b", "/c", "/d"] {
+            let seen = probe(&engine, &url(&format!("{}{p}", server.uri()))).await;
+            assert_eq!(seen.signal, Signal::Alive, "{p}");
+        }
+        let sent = methods(&server.received_requests().await.unwrap());
+        assert_eq!(sent, vec!["GET /a", "GET /b", "GET /c", "GET /d"]);
+    }
+
+    /// A redirect chain is followed once: one request per hop, the final
+    /// page's answer is the answer, nothing is asked again from the start.
+    #[tokio::test]
+    async fn a_redirect_chain_costs_one_request_per_hop() {
+        let server = MockServer::start().await;
+        let base = server.uri();
+        for (from, to) in [("/one", "/two"), ("/two", "/three")] {
+            Mock::given(method("GET"))
+                .and(path(from))
+                .respond_with(
+                    ResponseTemplate::new(301)
+                        .insert_header("location", format!("{base}{to}").as_str()),
+                )
+                .mount(&server)
+                .await;
+        }
+        Mock::given(method("GET"))
+            .and(path("/three"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("<p>here</p>"))
+            .mount(&server)
+            .await;
+        let engine = engine(&loopback());
+        let seen = probe(&engine, &url(&format!("{base}/one"))).await;
+        assert_eq!(
+            seen.signal,
+            Signal::moved(Reason::RedirectPermanent, format!("{base}/three"))
+        );
+        assert_eq!(
+            methods(&server.received_requests().await.unwrap()),
+            vec!["GET /one", "GET /two", "GET /three"]
+        );
+    }
+
+    /// Only the start of a large page is read: the fingerprint covers the
+    /// first FINGERPRINT_BYTES, and the evidence says so.
+    #[tokio::test]
+    async fn only_the_start_of_a_large_page_is_read() {
+        use catwatch::probe::providers::website::FINGERPRINT_BYTES;
+        let server = MockServer::start().await;
+        let page = "x".repeat(FINGERPRINT_BYTES * 4);
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(page.clone()))
+            .mount(&server)
+            .await;
+        let engine = engine(&loopback());
+        let seen = probe(&engine, &url(&format!("{}/big", server.uri()))).await;
+        assert_eq!(seen.signal, Signal::Alive);
+        assert_eq!(
+            seen.fingerprint.as_deref(),
+            Some(
+                catwatch::probe::providers::website::fingerprint(
+                    &page.as_bytes()[..FINGERPRINT_BYTES]
+                )
+                .as_str()
+            )
+        );
+        assert!(
+            seen.evidence.iter().any(|e| e.contains(&format!(
+                "fingerprint of the first {FINGERPRINT_BYTES} bytes"
+            ))),
+            "{:?}",
+            seen.evidence
+        );
+    }
+
+    #[tokio::test]
+    async fn a_timeout_is_transient_and_costs_one_request() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
             .mount(&server)
             .await;
         let engine = engine(&loopback());
@@ -1320,7 +1264,7 @@ mod website {
         );
         assert_eq!(
             methods(&server.received_requests().await.unwrap()),
-            vec!["HEAD /slow"]
+            vec!["GET /slow"]
         );
     }
 
@@ -1401,11 +1345,6 @@ mod website {
             gone.signal,
             Signal::gone(Reason::Http(410), "the page answered 410")
         );
-        assert!(
-            gone.evidence
-                .iter()
-                .any(|e| e.contains("confirmed with GET"))
-        );
 
         let moved = probe(&engine, &url(&format!("{base}/old"))).await;
         assert_eq!(
@@ -1428,15 +1367,7 @@ mod website {
             etag: Some("\"v7\"".into()),
             last_modified: None,
         };
-        let trust = HeadTrust::default();
-        let cached = probe_website(
-            &engine,
-            &url(&format!("{base}/cached")),
-            &known,
-            &trust,
-            now(),
-        )
-        .await;
+        let cached = probe_website(&engine, &url(&format!("{base}/cached")), &known, now()).await;
         assert_eq!(cached.signal, Signal::NotModified);
         assert_eq!(cached.validators, known, "the known validators are kept");
         let conditional = server

@@ -355,12 +355,17 @@ impl Engine {
         let mut body = Vec::new();
         let mut truncated = false;
         if request.read_body && exchange.method != Method::Head && !will_follow {
+            let cap = request
+                .max_body_bytes
+                .map_or(self.max_body_bytes, |wanted| {
+                    wanted.min(self.max_body_bytes)
+                });
             while let Some(chunk) = response
                 .chunk()
                 .await
                 .map_err(|e| map_error(&e, self.connect_timeout))?
             {
-                let room = self.max_body_bytes - body.len();
+                let room = cap - body.len();
                 if chunk.len() >= room {
                     body.extend_from_slice(&chunk[..room]);
                     // Reading on to learn whether more would come could wait
@@ -368,7 +373,7 @@ impl Engine {
                     truncated = chunk.len() > room
                         || response
                             .content_length()
-                            .is_none_or(|length| length > self.max_body_bytes as u64);
+                            .is_none_or(|length| length > cap as u64);
                     break;
                 }
                 body.extend_from_slice(&chunk);

@@ -42,6 +42,9 @@ pub struct Request {
     pub body: Option<Vec<u8>>,
     /// Read the body (up to the engine's cap); false for status-only probes.
     pub read_body: bool,
+    /// Read at most this much of the body (below the engine's cap), for a
+    /// caller that needs only the start of it.
+    pub max_body_bytes: Option<usize>,
     /// Follow redirects with our own hop loop. Ignored (treated as false) when a
     /// credential is attached.
     pub follow_redirects: bool,
@@ -57,6 +60,7 @@ impl Request {
             validators: Validators::default(),
             body: None,
             read_body: true,
+            max_body_bytes: None,
             follow_redirects: true,
         }
     }

@@ -42,7 +42,6 @@ pub struct Prober<'a, F> {
     /// Providers probed at once (the engine's own limits apply below this).
     pub concurrency: usize,
     github_pause: github::Pause,
-    head_trust: website::HeadTrust,
 }
 
 impl<'a, F: Fetch> Prober<'a, F> {
@@ -58,7 +57,6 @@ impl<'a, F: Fetch> Prober<'a, F> {
             secrets,
             concurrency: limits.concurrency.max(1),
             github_pause: github::Pause::new(limits.per_host_concurrency),
-            head_trust: website::HeadTrust::default(),
         }
     }
 
@@ -226,8 +224,7 @@ impl<'a, F: Fetch> Prober<'a, F> {
     async fn page(&self, url: &Url, known: Option<&Validators>, why: &str) -> Observation {
         let known = known.cloned().unwrap_or_default();
         let mut observation =
-            website::probe_website(self.fetch, url, &known, &self.head_trust, Timestamp::now())
-                .await;
+            website::probe_website(self.fetch, url, &known, Timestamp::now()).await;
         if !why.is_empty() {
             observation.evidence.insert(0, why.to_owned());
         }

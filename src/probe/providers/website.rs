@@ -1,21 +1,26 @@
 //! Plain websites: is the page there, where did it go, did it change.
 //!
-//! The cheapest request that answers the question is sent first:
+//! One request per URL, one per redirect hop:
 //!
-//! - validators from the previous run: one conditional GET (304 = unchanged);
-//! - otherwise HEAD; then GET when HEAD is refused (405, 403, 501), when the
-//!   answer has no ETag or Last-Modified (the page body becomes the change
-//!   detector, hashed after normalisation), or to confirm a 404/410 (some
-//!   servers answer HEAD 404 for live pages; a dead verdict must not rest on
-//!   it) until the host has shown that its HEAD answers agree with GET (see
-//!   [`HeadTrust`]). A HEAD that timed out is not retried as a GET.
+//! - validators from the previous run: one conditional GET (`If-None-Match`,
+//!   `If-Modified-Since`); a 304 is the cheapest "unchanged" there is;
+//! - otherwise one GET, its body read at most [`FINGERPRINT_BYTES`] far (the
+//!   fingerprint of the normalised page is the change detector for the many
+//!   pages that send no validator), redirects followed once by the engine,
+//!   the final page's answer being the answer.
+//!
+//! HEAD is not sent. It was worth a request only where the answer carried
+//! validators; on the pages that send none (most dynamic pages) it cost a
+//! second request, it follows a redirect chain that the GET then walks
+//! again, and some servers answer HEAD 404 for live pages (redis.io,
+//! pub.dev and scalatest.org have been reported doing so), so a dead
+//! verdict could never rest on it. A GET's 404 is the page's own answer, and
+//! its cost is bounded by the body cap.
 //!
 //! What was seen becomes a [`Signal`] here; whether that makes the entry
 //! dead, stale or ok is for `policy` to say. Bot walls, login walls and rate
 //! limits are never reported as gone.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use jiff::Timestamp;
@@ -30,62 +35,27 @@ use crate::reason::Reason;
 
 const ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
 
-/// HEAD 404/410s a host must have had confirmed by GET before its HEAD
-/// 404s are believed without asking again.
-pub const TRUST_AFTER: u32 = 3;
+/// How much of a page is read: the fingerprint covers the first 256 KiB of
+/// the page (a change past that goes unseen, and the engine's cap still
+/// bounds everything else read).
+pub const FINGERPRINT_BYTES: usize = 256 * 1024;
 
-/// What one run has learned of each host's answers to HEAD. A HEAD 404/410
-/// is confirmed with GET until its host has earned trust: a HEAD that
-/// succeeded (so HEAD works there for live pages) and [`TRUST_AFTER`] HEAD
-/// 404/410s that GET confirmed, none contradicted. One contradiction and the
-/// host is confirmed for the rest of the run. A catalog with a few URLs per
-/// host sees no difference; a host with many dead links is spared most of the
-/// second requests.
-#[derive(Debug, Default)]
-pub struct HeadTrust {
-    hosts: Mutex<HashMap<String, HostRecord>>,
-}
-
-#[derive(Debug, Default)]
-struct HostRecord {
-    head_succeeded: bool,
-    confirmed: u32,
-    contradicted: bool,
-}
-
-impl HeadTrust {
-    fn trusts_missing(&self, host: &str) -> bool {
-        let hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        hosts
-            .get(host)
-            .is_some_and(|r| r.head_succeeded && r.confirmed >= TRUST_AFTER && !r.contradicted)
-    }
-
-    fn record(&self, host: &str, learn: impl FnOnce(&mut HostRecord)) {
-        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        learn(hosts.entry(host.to_owned()).or_default());
-    }
-}
-
-/// Probes one website URL. `known` are the validators the previous run kept;
-/// `trust` is what this run has learned of the hosts' HEAD answers.
+/// Probes one website URL. `known` are the validators the previous run kept.
 pub async fn probe_website<F: Fetch>(
     fetch: &F,
     url: &Url,
     known: &Validators,
-    trust: &HeadTrust,
     now: Timestamp,
 ) -> Observation {
     let started = Instant::now();
     let mut evidence = Vec::new();
-    let result = if known.is_empty() {
-        head_then_get(fetch, url, trust, &mut evidence).await
-    } else {
-        let mut request = Request::get(url.clone()).header("accept", ACCEPT);
+    let mut request = Request::get(url.clone()).header("accept", ACCEPT);
+    request.max_body_bytes = Some(FINGERPRINT_BYTES);
+    if !known.is_empty() {
         request.validators = known.clone();
         evidence.push("conditional GET".to_owned());
-        fetch.fetch(request).await
-    };
+    }
+    let result = fetch.fetch(request).await;
     let mut observation = Observation {
         url: url.to_string(),
         platform: Platform::Website,
@@ -110,56 +80,6 @@ pub async fn probe_website<F: Fetch>(
     }
     observation.duration_ms = started.elapsed().as_millis() as u64;
     observation
-}
-
-async fn head_then_get<F: Fetch>(
-    fetch: &F,
-    url: &Url,
-    trust: &HeadTrust,
-    evidence: &mut Vec<String>,
-) -> Result<Response, FetchError> {
-    let head = fetch
-        .fetch(Request::head(url.clone()).header("accept", ACCEPT))
-        .await?;
-    // The host that answered, after any redirects.
-    let host = head.final_url.origin().ascii_serialization();
-    let missing = matches!(head.status, 404 | 410);
-    let reason = match head.status {
-        405 | 403 | 501 => format!("HEAD answered {}, retried with GET", head.status),
-        404 | 410 if trust.trusts_missing(&host) => {
-            evidence.push(format!(
-                "HEAD answered {}, not confirmed with GET: this host's HEAD 404s agreed with GET {TRUST_AFTER} times in this run",
-                head.status
-            ));
-            return Ok(head);
-        }
-        404 | 410 => format!("HEAD answered {}, confirmed with GET", head.status),
-        200..=299 => {
-            trust.record(&host, |r| r.head_succeeded = true);
-            if head.header("etag").is_some() || head.header("last-modified").is_some() {
-                return Ok(head);
-            }
-            "no validators, GET for the page fingerprint".to_owned()
-        }
-        _ => return Ok(head),
-    };
-    evidence.push(reason);
-    // The HEAD's own retries, before its answer is set aside for the GET's.
-    evidence.extend(head.notes.iter().cloned());
-    let get = fetch
-        .fetch(Request::get(url.clone()).header("accept", ACCEPT))
-        .await?;
-    if missing {
-        let agreed = matches!(get.status, 404 | 410);
-        trust.record(&host, |r| {
-            if agreed {
-                r.confirmed += 1;
-            } else {
-                r.contradicted = true;
-            }
-        });
-    }
-    Ok(get)
 }
 
 /// Fills `observation` from an HTTP answer.
@@ -217,7 +137,7 @@ fn describe(
         observation.fingerprint = Some(fingerprint(&response.body));
         if response.truncated {
             observation.evidence.push(format!(
-                "fingerprint of the first {} bytes",
+                "fingerprint of the first {} bytes of the page",
                 response.body.len()
             ));
         }
