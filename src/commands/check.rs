@@ -289,7 +289,12 @@ fn load_and_gather(
             let _ = gate_says.send(passed);
         });
         let (runtime, engine) = runtime_and_engine(config)?;
-        let prober = Prober::new(&engine, &config.endpoints, &config.secrets, &config.probe);
+        let prober = Prober::new(
+            std::sync::Arc::new(engine),
+            &config.endpoints,
+            &config.secrets,
+            &config.probe,
+        );
         let gated = runtime.block_on(async {
             let gate = async {
                 match verdict.await {
@@ -314,7 +319,7 @@ fn load_and_gather(
 /// has answered, while slower answers are still awaited. Returns each entry
 /// with its check, in the order the entries came.
 async fn probe_and_judge<E: Borrow<Entry>>(
-    prober: &Prober<'_, Engine>,
+    prober: &Prober<Engine>,
     config: &Config,
     entries: impl Stream<Item = E>,
     known: &HashMap<String, Validators>,
@@ -406,7 +411,12 @@ pub fn gather(
     show_progress: bool,
 ) -> anyhow::Result<Vec<ResourceCheck>> {
     let (runtime, engine) = runtime_and_engine(config)?;
-    let prober = Prober::new(&engine, &config.endpoints, &config.secrets, &config.probe);
+    let prober = Prober::new(
+        std::sync::Arc::new(engine),
+        &config.endpoints,
+        &config.secrets,
+        &config.probe,
+    );
     let bar = progress_bar(show_progress);
     // Least recently checked first; the checks come back in catalog order.
     let order = known.probe_order(entries.iter().map(|e| e.id.as_str()));

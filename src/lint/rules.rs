@@ -137,7 +137,13 @@ fn check_urls(ctx: &mut FileContext<'_>) {
         ctx.owned_pointers.push(pointer.clone());
         let at = ctx.doc.value_position(&pointer);
         let (problems, parsed) = urls::check(&text);
+        // The canonical-form rule is for the resource's own URLs: a licence
+        // link may well point into a repository (`.../blob/HEAD/LICENSE`).
+        let resource_url = pointer.starts_with("/urls/");
         for (code, message) in problems {
+            if !resource_url && matches!(code, Code::NonCanonicalUrl | Code::KaggleShortLink) {
+                continue;
+            }
             ctx.report(at, code, message);
         }
         if let (Some(url), true) = (parsed, pointer.starts_with("/urls/")) {

@@ -14,6 +14,7 @@ pub mod settings;
 use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::{Stream, StreamExt};
@@ -34,30 +35,50 @@ use providers::{
 use settings::ProbeSettings;
 
 /// One run's probing: the network seam, where each platform's API lives, the
-/// secrets, and what the run learns as it goes (a GitHub rate limit).
-pub struct Prober<'a, F> {
-    pub fetch: &'a F,
-    pub endpoints: &'a Endpoints,
-    pub secrets: &'a Secrets,
+/// secrets, and what the run learns as it goes (a GitHub rate limit). Cheap
+/// to clone (clones share everything), so that each URL's probe can run as
+/// its own task on any of the runtime's threads.
+pub struct Prober<F> {
+    shared: Arc<Shared<F>>,
+}
+
+struct Shared<F> {
+    fetch: Arc<F>,
+    endpoints: Endpoints,
+    secrets: Secrets,
     /// Providers probed at once (the engine's own limits apply below this).
-    pub concurrency: usize,
+    concurrency: usize,
     github_pause: github::Pause,
 }
 
-impl<'a, F: Fetch> Prober<'a, F> {
-    pub fn new(
-        fetch: &'a F,
-        endpoints: &'a Endpoints,
-        secrets: &'a Secrets,
-        limits: &ProbeSettings,
-    ) -> Prober<'a, F> {
+impl<F> Clone for Prober<F> {
+    fn clone(&self) -> Prober<F> {
         Prober {
-            fetch,
-            endpoints,
-            secrets,
-            concurrency: limits.concurrency.max(1),
-            github_pause: github::Pause::new(limits.per_host_concurrency),
+            shared: self.shared.clone(),
         }
+    }
+}
+
+impl<F: Fetch + 'static> Prober<F> {
+    pub fn new(
+        fetch: Arc<F>,
+        endpoints: &Endpoints,
+        secrets: &Secrets,
+        limits: &ProbeSettings,
+    ) -> Prober<F> {
+        Prober {
+            shared: Arc::new(Shared {
+                fetch,
+                endpoints: endpoints.clone(),
+                secrets: secrets.clone(),
+                concurrency: limits.concurrency.max(1),
+                github_pause: github::Pause::new(limits.per_host_concurrency),
+            }),
+        }
+    }
+
+    fn fetch(&self) -> &F {
+        &self.shared.fetch
     }
 
     /// Probes the checked URLs of each entry as the entries arrive (each
@@ -110,11 +131,27 @@ impl<'a, F: Fetch> Prober<'a, F> {
             progress.probed();
             collector.borrow_mut().observed(observation);
         };
+        // Each probe is a task of its own, so reading bodies, decompressing,
+        // hashing and parsing spread over the runtime's threads instead of
+        // being polled one after another on the thread that waits for them.
         let singles = receiving(for_single)
-            .map(|(url, target)| async move {
-                self.probe_one(&url, &target, known.get(url.as_str())).await
+            .map(|(url, target)| {
+                let prober = self.clone();
+                let validators = known.get(url.as_str()).cloned();
+                let (for_task, target_for_task) = (url.clone(), target.clone());
+                let task = tokio::spawn(async move {
+                    prober
+                        .probe_one(&for_task, &target_for_task, validators.as_ref())
+                        .await
+                });
+                async move {
+                    match task.await {
+                        Ok(observation) => observation,
+                        Err(err) => lost(&url, &target, &err),
+                    }
+                }
             })
-            .buffer_unordered(self.concurrency.saturating_mul(4))
+            .buffer_unordered(self.shared.concurrency.saturating_mul(4))
             .for_each(|observation| {
                 deliver(observation);
                 std::future::ready(())
@@ -125,8 +162,8 @@ impl<'a, F: Fetch> Prober<'a, F> {
     }
 
     fn github(&self) -> github::GitHub<'_, F> {
-        let api = &self.endpoints.github_api;
-        let credential = self.secrets.github_token.as_ref().and_then(|token| {
+        let api = &self.shared.endpoints.github_api;
+        let credential = self.shared.secrets.github_token.as_ref().and_then(|token| {
             let credential = api::credential_for(api, format!("Bearer {}", token.expose()));
             if credential.is_none() {
                 tracing::warn!(
@@ -136,10 +173,10 @@ impl<'a, F: Fetch> Prober<'a, F> {
             credential
         });
         github::GitHub {
-            fetch: self.fetch,
+            fetch: self.fetch(),
             api,
             credential,
-            pause: &self.github_pause,
+            pause: &self.shared.github_pause,
         }
     }
 
@@ -152,14 +189,16 @@ impl<'a, F: Fetch> Prober<'a, F> {
         known: Option<&Validators>,
     ) -> Observation {
         let started = (Timestamp::now(), Instant::now());
-        let e = self.endpoints;
+        let e = &self.shared.endpoints;
         let found = match target {
             Target::GitHubRepo { owner, name } => self.github().probe_rest(owner, name).await,
-            Target::GitLabProject { path } => gitlab::probe(self.fetch, &e.gitlab_api, path).await,
+            Target::GitLabProject { path } => {
+                gitlab::probe(self.fetch(), &e.gitlab_api, path).await
+            }
             Target::KaggleDataset { owner, slug } | Target::KaggleShortLink { owner, slug } => {
-                let credentials = self.secrets.kaggle.as_ref();
+                let credentials = self.shared.secrets.kaggle.as_ref();
                 let short = matches!(target, Target::KaggleShortLink { .. });
-                match kaggle::probe(self.fetch, &e.kaggle_api, credentials, owner, slug, short)
+                match kaggle::probe(self.fetch(), &e.kaggle_api, credentials, owner, slug, short)
                     .await
                 {
                     kaggle::Lookup::Found(found) => found,
@@ -174,16 +213,16 @@ impl<'a, F: Fetch> Prober<'a, F> {
                     }
                 }
             }
-            Target::ZenodoRecord { id } => zenodo::probe(self.fetch, &e.zenodo_api, *id).await,
+            Target::ZenodoRecord { id } => zenodo::probe(self.fetch(), &e.zenodo_api, *id).await,
             Target::FigshareArticle { id, version } => {
-                figshare::probe(self.fetch, &e.figshare_api, *id, *version).await
+                figshare::probe(self.fetch(), &e.figshare_api, *id, *version).await
             }
             Target::HuggingFaceDataset { repo_id } => {
-                huggingface::probe(self.fetch, &e.huggingface_api, repo_id).await
+                huggingface::probe(self.fetch(), &e.huggingface_api, repo_id).await
             }
-            Target::OsfNode { id } => osf::probe(self.fetch, &e.osf_api, id).await,
+            Target::OsfNode { id } => osf::probe(self.fetch(), &e.osf_api, id).await,
             Target::DataverseDataset { persistent_id } => {
-                dataverse::probe(self.fetch, &e.dataverse_api, persistent_id).await
+                dataverse::probe(self.fetch(), &e.dataverse_api, persistent_id).await
             }
             Target::MendeleyDataset { .. } | Target::Doi { .. } => {
                 let Some(doi) = target.doi() else {
@@ -195,7 +234,7 @@ impl<'a, F: Fetch> Prober<'a, F> {
                         )
                         .await;
                 };
-                match datacite::probe(self.fetch, &e.datacite_api, &doi).await {
+                match datacite::probe(self.fetch(), &e.datacite_api, &doi).await {
                     datacite::Lookup::Found(found) => found,
                     // DataCite's public API answers the same 404 for a DOI of
                     // another agency, a hidden DOI and a draft: no verdict.
@@ -224,12 +263,22 @@ impl<'a, F: Fetch> Prober<'a, F> {
     async fn page(&self, url: &Url, known: Option<&Validators>, why: &str) -> Observation {
         let known = known.cloned().unwrap_or_default();
         let mut observation =
-            website::probe_website(self.fetch, url, &known, Timestamp::now()).await;
+            website::probe_website(self.fetch(), url, &known, Timestamp::now()).await;
         if !why.is_empty() {
             observation.evidence.insert(0, why.to_owned());
         }
         observation
     }
+}
+
+/// The observation for a probe task that died (a panic in a provider, or the
+/// runtime shutting down): transient, so nothing is judged on it.
+fn lost(url: &Url, target: &Target, err: &tokio::task::JoinError) -> Observation {
+    let found = Found::new(crate::observation::Signal::transient(
+        crate::reason::Reason::ProtocolError,
+        format!("the probe did not finish: {err}"),
+    ));
+    observe(url, target, found, (Timestamp::now(), Instant::now()))
 }
 
 /// Entries taken in at once: hosts take turns within such a chunk.
@@ -558,7 +607,13 @@ mod tests {
         let fetch = Canned::default();
         let endpoints = Endpoints::default();
         let secrets = Secrets::default();
-        let prober = Prober::new(&fetch, &endpoints, &secrets, &ProbeSettings::default());
+        let fetch = Arc::new(fetch);
+        let prober = Prober::new(
+            fetch.clone(),
+            &endpoints,
+            &secrets,
+            &ProbeSettings::default(),
+        );
         let entries = [
             entry(
                 "a",
@@ -637,7 +692,13 @@ mod tests {
             github_token: Some(crate::secret::Secret::new("t0ken")),
             ..Secrets::default()
         };
-        let prober = Prober::new(&fetch, &endpoints, &secrets, &ProbeSettings::default());
+        let fetch = Arc::new(fetch);
+        let prober = Prober::new(
+            fetch.clone(),
+            &endpoints,
+            &secrets,
+            &ProbeSettings::default(),
+        );
         // 120 repositories, one of them twice under another spelling, and a
         // plain page among them.
         let mut entries: Vec<Entry> = (0..120)
