@@ -33,6 +33,7 @@ pub struct FileSettings {
     pub state: StateSettings,
     pub email: Option<EmailSettings>,
     pub github_issues: Option<GitHubIssueSettings>,
+    pub lint: crate::lint::LintSettings,
 }
 
 /// Secrets, read from the environment only.
@@ -139,6 +140,7 @@ pub struct Config {
     pub state: StateSettings,
     pub email: Option<EmailSettings>,
     pub github_issues: Option<GitHubIssueSettings>,
+    pub lint: crate::lint::LintSettings,
     pub secrets: Secrets,
     pub color: ColorChoice,
     /// The run's one clock: `CATWATCH_NOW` when set, else the system clock,
@@ -225,6 +227,7 @@ impl Config {
                 .email
                 .map(|email| resolve_email_paths(email, &base_dir)),
             github_issues: file.github_issues,
+            lint: file.lint,
             now: run_clock(&env)?,
             secrets: Secrets::from_env(&env),
             color: cli.color,

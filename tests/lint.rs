@@ -442,3 +442,77 @@ fn bar_the_shipped_catalog_is_clean_and_its_table_current() {
         .code(0)
         .stdout(predicates::str::contains("CATALOG.md is up to date"));
 }
+
+/// Issue 12: lint keeps the catalog honest. A `high`-confidence claim or a
+/// `confirmed` licence must name a document a reader can open (an error
+/// otherwise); an entry verified longer ago than `[lint] verified_max_age_days`
+/// gets a warning; a snoozed move whose new address is known gets a warning
+/// suggesting the edit; a licence link into a repository is no
+/// non-canonical URL.
+#[test]
+fn claims_need_openable_sources_and_old_verifications_and_known_moves_warn() {
+    let dir = scratch_catalog();
+    let path = dir.path().join("catalog/covid-ct.yaml");
+    edit(
+        &path,
+        "      source: Survey reference [21] (https://github.com/UCSD-AI4H/COVID-CT).\n      confidence: high",
+        "      source: Our reference notes say so.\n      confidence: high",
+    );
+    edit(
+        &path,
+        "license:\n  status: unknown",
+        "license:\n  spdx: CC-BY-4.0\n  status: confirmed",
+    );
+    let (code, rows, _) = lint_json(dir.path(), &["catalog/covid-ct.yaml"]);
+    assert_eq!(code, 1);
+    let codes: Vec<&str> = rows.iter().map(|r| r.3.as_str()).collect();
+    assert_eq!(codes, ["unsourced-claim", "unsourced-claim"], "{rows:?}");
+
+    // A licence link into the repository fixes the licence, and is no
+    // canonical-URL finding; a repository path fixes the claim.
+    edit(
+        &path,
+        "  status: confirmed",
+        "  url: https://github.com/UCSD-AI4H/COVID-CT/blob/HEAD/LICENSE\n  status: confirmed",
+    );
+    edit(
+        &path,
+        "Our reference notes say so.",
+        "UCSD-AI4H/COVID-CT:README.md says so.",
+    );
+    let (code, rows, _) = lint_json(dir.path(), &["catalog/covid-ct.yaml"]);
+    assert_eq!((code, rows.len()), (0, 0), "{rows:?}");
+
+    // Verified 2026-11-20: a 5-day limit makes that a warning.
+    std::fs::write(
+        dir.path().join("catwatch.toml"),
+        "[lint]\nverified_max_age_days = 5\n",
+    )
+    .unwrap();
+    let out = catwatch(dir.path())
+        .env("CATWATCH_NOW", "2026-12-01T00:00:00Z")
+        .args(["lint", "catalog/covid-ct.yaml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("warning[stale-verification]") && stdout.contains("2026-11-20"),
+        "{stdout}"
+    );
+    std::fs::remove_file(dir.path().join("catwatch.toml")).unwrap();
+
+    // A snooze that holds back a known move.
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(
+        "exemptions:\n  - kind: snooze\n    statuses: [moved]\n    url: https://github.com/UCSD-AI4H/COVID-CT\n    reason: Renamed to UCSD-AI4H/COVID-CT-v2; hold the alert until the entry is edited.\n    expires: 2027-01-31\n",
+    );
+    std::fs::write(&path, text).unwrap();
+    let (code, rows, _) = lint_json(dir.path(), &["catalog/covid-ct.yaml"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        rows.iter().map(|r| r.3.as_str()).collect::<Vec<_>>(),
+        ["snoozed-known-move"],
+        "{rows:?}"
+    );
+}

@@ -64,7 +64,7 @@ fn check_fails_when_the_catalog_changed_and_leaves_the_file_alone() {
     );
     catwatch(dir.path()).arg("table").assert().code(0);
     let after = std::fs::read_to_string(dir.path().join("CATALOG.md")).unwrap();
-    assert!(after.contains("| [COVID-CT](https://github.com/UCSD-AI4H/COVID-CT) | Y | N | U | N | Y | N | open | \\[21\\] |"), "{after}");
+    assert!(after.contains("| [COVID-CT](https://github.com/UCSD-AI4H/COVID-CT) | Y | N | U | N | Y | N | open | unknown | 2026-11-20 | \\[21\\] |"), "{after}");
 }
 
 #[test]

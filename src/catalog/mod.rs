@@ -201,7 +201,8 @@ pub fn stream_entries(
     today: jiff::civil::Date,
     mut accept: impl FnMut(Entry),
 ) -> Result<(), CatalogError> {
-    let mut gate = crate::lint::Gate::new(today, crate::lint::Purpose::Load);
+    let mut gate =
+        crate::lint::Gate::new(crate::lint::Dates::on(today), crate::lint::Purpose::Load);
     gate.add_strays(&listing.strays);
     let mut files = Vec::with_capacity(listing.entry_paths.len());
     for paths in listing.entry_paths.chunks(STREAM_CHUNK) {

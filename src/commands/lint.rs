@@ -17,7 +17,11 @@ pub fn run(config: &Config, args: LintArgs) -> anyhow::Result<Outcome> {
         args.paths
     };
     let gathered = catalog::gather(&paths)?;
-    let report = lint::lint(&gathered, lint::today(config.now));
+    let dates = lint::Dates {
+        today: lint::today(config.now),
+        verified_max_age_days: config.lint.verified_max_age_days,
+    };
+    let report = lint::lint(&gathered, dates);
     let text = match args.format {
         LintFormat::Human => render::human(&report, &gathered.sources(), use_color(config.color)),
         LintFormat::Github => render::github(&report),

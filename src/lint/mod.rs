@@ -111,15 +111,51 @@ pub enum Purpose {
 /// The lint gate, fed the files in order a batch at a time: each batch is
 /// judged file by file (in parallel, one chunk per core), and the rules that
 /// compare entries (duplicates) run once every file is in.
+/// What lint judges dates against: today (where it is latest, see
+/// [`today`]) and how long ago an entry may have been verified before a
+/// warning asks for it to be read again (`[lint] verified_max_age_days`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dates {
+    pub today: Date,
+    pub verified_max_age_days: u32,
+}
+
+impl Dates {
+    /// `today` with the default age (one year).
+    pub fn on(today: Date) -> Dates {
+        Dates {
+            today,
+            verified_max_age_days: LintSettings::default().verified_max_age_days,
+        }
+    }
+}
+
+/// `[lint]` in catwatch.toml.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LintSettings {
+    /// An entry last verified longer ago than this gets a warning naming
+    /// what to read again.
+    pub verified_max_age_days: u32,
+}
+
+impl Default for LintSettings {
+    fn default() -> LintSettings {
+        LintSettings {
+            verified_max_age_days: 365,
+        }
+    }
+}
+
 pub struct Gate {
-    today: Date,
+    today: Dates,
     purpose: Purpose,
     findings: Vec<Finding>,
     facts: Vec<Facts>,
 }
 
 impl Gate {
-    pub fn new(today: Date, purpose: Purpose) -> Gate {
+    pub fn new(today: Dates, purpose: Purpose) -> Gate {
         Gate {
             today,
             purpose,
@@ -186,7 +222,7 @@ impl Gate {
 }
 
 /// Lints every gathered file and reports every finding (`catwatch lint`).
-pub fn lint(gathered: &Gathered, today: Date) -> LintReport {
+pub fn lint(gathered: &Gathered, today: Dates) -> LintReport {
     let mut gate = Gate::new(today, Purpose::Report);
     gate.add_strays(&gathered.strays);
     gate.add(&gathered.files);
@@ -201,7 +237,7 @@ pub fn schema_accepts(value: &Value) -> bool {
 fn lint_file(
     file: &SourceFile,
     schema: &jsonschema::Validator,
-    today: Date,
+    today: Dates,
     purpose: Purpose,
 ) -> FileResult {
     let path = file.path.as_path();
@@ -277,7 +313,7 @@ fn judge(
     path: &Path,
     doc: &yaml::Document,
     schema: &jsonschema::Validator,
-    today: Date,
+    today: Dates,
 ) -> Judgement {
     let entry_id = doc
         .value
@@ -288,7 +324,8 @@ fn judge(
         path,
         doc,
         entry: entry_id,
-        today,
+        today: today.today,
+        verified_max_age_days: today.verified_max_age_days,
         findings: Vec::new(),
         owned_pointers: Vec::new(),
         facts: Facts::default(),

@@ -20,6 +20,7 @@ pub struct FileContext<'a> {
     pub doc: &'a Document,
     pub entry: Option<String>,
     pub today: Date,
+    pub verified_max_age_days: u32,
     pub findings: Vec<Finding>,
     /// Pointers whose pattern/format errors a rule reports better than the schema.
     pub owned_pointers: Vec<String>,
@@ -59,6 +60,8 @@ pub fn check_file(ctx: &mut FileContext<'_>) {
     check_flags(ctx);
     check_survey_reference(ctx);
     check_license(ctx);
+    check_sources(ctx);
+    check_snoozed_moves(ctx);
 }
 
 /// Whether `id` is safe to use as a file name: 1-64 bytes of `a-z`, `0-9`
@@ -169,6 +172,21 @@ fn check_dates(ctx: &mut FileContext<'_>) {
             at,
             Code::FutureDate,
             format!("`last_verified` is {date}, which is in the future; give the date the entry was actually checked"),
+        );
+    }
+    let age_limit = i64::from(ctx.verified_max_age_days);
+    if let Some(date) = verified
+        && let Ok(age) = today.since(date)
+        && i64::from(age.get_days()) > age_limit
+    {
+        let at = ctx.doc.value_position("/provenance/last_verified");
+        ctx.report(
+            at,
+            Code::StaleVerification,
+            format!(
+                "`last_verified` is {date}, {} days ago, more than {age_limit}: read the resource's own documents again (its flags, licence and URLs), then set `last_verified`",
+                age.get_days()
+            ),
         );
     }
     let count = match ctx.doc.value.get("exemptions") {
@@ -316,6 +334,125 @@ fn check_license(ctx: &mut FileContext<'_>) {
             ),
         );
     }
+}
+
+/// Whether `text` names a document a reader can open: a URL, or a
+/// repository and a path in it (`owner/repo:path/to/file`).
+pub fn names_an_openable_document(text: &str) -> bool {
+    text.split_whitespace().any(|word| {
+        let word = word.trim_matches(|c: char| "()[]<>,;\"'`".contains(c));
+        let url = ["https://", "http://"]
+            .iter()
+            .any(|scheme| word.len() > scheme.len() + 3 && word.starts_with(scheme));
+        let repo_path = word.split_once(':').is_some_and(|(repo, path)| {
+            let parts: Vec<&str> = repo.split('/').collect();
+            parts.len() == 2
+                && parts.iter().all(|p| {
+                    !p.is_empty()
+                        && p.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                })
+                && !path.is_empty()
+                && !path.starts_with("//")
+        });
+        url || repo_path
+    })
+}
+
+/// A `confirmed` licence and every `high`-confidence claim must name a
+/// document a reader can open: our own notes are never enough.
+fn check_sources(ctx: &mut FileContext<'_>) {
+    let claims: Vec<(usize, String, String, String)> =
+        match ctx.doc.value.pointer("/provenance/claims") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let field = |k: &str| {
+                        c.get(k)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    (i, field("about"), field("source"), field("confidence"))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+    for (i, about, source, confidence) in &claims {
+        if confidence == "high" && !names_an_openable_document(source) {
+            let at = ctx
+                .doc
+                .value_position(&format!("/provenance/claims/{i}/source"));
+            ctx.report(
+                at,
+                Code::UnsourcedClaim,
+                format!(
+                    "this `{about}` claim is `high` confidence but its source names no document a reader can open; give the URL (https://...) or the repository and path (owner/repo:path) of what was read, or lower the confidence"
+                ),
+            );
+        }
+    }
+    if ctx.str_at("/license/status") == Some("confirmed") {
+        let sourced = ctx.str_at("/license/url").is_some()
+            || claims.iter().any(|(_, about, source, _)| {
+                about == "license" && names_an_openable_document(source)
+            });
+        if !sourced {
+            let at = ctx.doc.value_position("/license/status");
+            ctx.report(
+                at,
+                Code::UnsourcedClaim,
+                "the licence is `confirmed` but nothing names where it was read: add `license.url`, or a `license` claim whose source gives the licence text's URL (or owner/repo:path); else say `believed`",
+            );
+        }
+    }
+}
+
+/// A snooze of a `moved` status whose reason names the new address: the move
+/// is known, so the entry should be edited rather than silenced.
+fn check_snoozed_moves(ctx: &mut FileContext<'_>) {
+    let Some(Value::Array(items)) = ctx.doc.value.get("exemptions") else {
+        return;
+    };
+    let snoozed: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.get("kind").and_then(Value::as_str) == Some("snooze")
+                && e.get("statuses")
+                    .and_then(Value::as_array)
+                    .is_some_and(|s| s.iter().any(|v| v.as_str() == Some("moved")))
+                && e.get("reason")
+                    .and_then(Value::as_str)
+                    .is_some_and(names_a_new_address)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    for i in snoozed {
+        let at = ctx.doc.value_position(&format!("/exemptions/{i}"));
+        ctx.report(
+            at,
+            Code::SnoozedKnownMove,
+            "this snooze holds back a move whose new address its reason names: make the new address the entry's URL, keep the old one as a URL with `check: false` and a note, and remove the snooze",
+        );
+    }
+}
+
+/// Whether an exemption's reason names where the resource went: a URL, or a
+/// repository as `owner/name` after "to".
+fn names_a_new_address(reason: &str) -> bool {
+    if names_an_openable_document(reason) {
+        return true;
+    }
+    let words: Vec<&str> = reason.split_whitespace().collect();
+    words.windows(2).any(|pair| {
+        pair[0].eq_ignore_ascii_case("to") && {
+            let target = pair[1].trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '/');
+            let parts: Vec<&str> = target.split('/').collect();
+            parts.len() == 2 && parts.iter().all(|p| !p.is_empty())
+        }
+    })
 }
 
 /// Ids, resource URLs and DOIs that appear twice, reported at the second

@@ -224,10 +224,12 @@ fn row(out: &mut String, r: &ResourceStatus, report: &StatusReport) {
     }
     out.push_str(">\n");
     let mut sub = format!(
-        "{} · {} · {}",
+        "{} · {} · {} · {} · verified {}",
         html(&r.id),
         kind_text(r.kind),
-        access_text(r.access)
+        access_text(r.access),
+        html(&license_text(&r.license)),
+        r.last_verified
     );
     if let Some(n) = r.survey_reference {
         let _ = write!(sub, " · survey [{n}]");
@@ -318,6 +320,17 @@ fn kind_text(kind: ResourceKind) -> &'static str {
     match kind {
         ResourceKind::Imaging => "imaging",
         ResourceKind::Literature => "literature",
+    }
+}
+
+/// The licence as a reader needs it: its name, and how sure the catalog is.
+fn license_text(license: &crate::catalog::entry::License) -> String {
+    use crate::catalog::entry::LicenseStatus;
+    let named = license.spdx.as_deref().or(license.name.as_deref());
+    match (named, license.status) {
+        (Some(name), LicenseStatus::Confirmed) => format!("licence {name}"),
+        (Some(name), LicenseStatus::Believed) => format!("licence {name} (believed)"),
+        _ => "licence unknown".to_owned(),
     }
 }
 

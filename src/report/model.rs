@@ -26,6 +26,10 @@ pub struct ResourceStatus {
     pub url: String,
     pub modalities: Modalities,
     pub access: Access,
+    /// The data's licence and how sure the catalog is of it.
+    pub license: crate::catalog::entry::License,
+    /// When the entry was last read at its sources.
+    pub last_verified: jiff::civil::Date,
     pub maintenance: Maintenance,
     pub survey_reference: Option<u8>,
     /// None: never checked yet.

@@ -223,6 +223,8 @@ pub fn to_report(state: &State, entries: &[Entry], now: Timestamp) -> StatusRepo
                 url,
                 modalities: entry.modalities,
                 access: entry.access,
+                license: entry.license.clone(),
+                last_verified: entry.provenance.last_verified,
                 maintenance: entry.maintenance,
                 survey_reference: entry.provenance.survey_reference,
                 status: remembered
