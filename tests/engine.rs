@@ -1249,6 +1249,31 @@ mod website {
         );
     }
 
+    /// A site's robots.txt Crawl-delay spaces the requests to that host,
+    /// though the configured politeness interval is 0.
+    #[tokio::test]
+    async fn a_crawl_delay_spaces_the_requests_to_its_host() {
+        use catwatch::probe::providers::website::honour_crawl_delay;
+        let server = FaultServer::start(|seen| match seen.path() {
+            "/robots.txt" => Reply::text(200, "User-agent: *\nCrawl-delay: 1\n"),
+            _ => Reply::text(200, "<p>page</p>"),
+        })
+        .await;
+        let engine = engine(&loopback());
+        let delay = honour_crawl_delay(&engine, &server.url("/a")).await;
+        assert_eq!(delay, Some(Duration::from_secs(1)));
+        for p in ["/a", "/b"] {
+            let seen = probe(&engine, &server.url(p)).await;
+            assert_eq!(seen.signal, Signal::Alive);
+        }
+        let times: Vec<Instant> = server.seen().iter().map(|s| s.at).collect();
+        assert_eq!(times.len(), 3, "robots.txt and two pages");
+        for pair in times.windows(2) {
+            let gap = pair[1].duration_since(pair[0]);
+            assert!(gap >= Duration::from_millis(950), "gap {gap:?}");
+        }
+    }
+
     #[tokio::test]
     async fn a_timeout_is_transient_and_costs_one_request() {
         let server = MockServer::start().await;

@@ -2,41 +2,75 @@
 """Writes a benchmark catalog for `catwatch check` and the truth to verify it.
 
 usage: generate.py --size N --port P --out DIR [--hosts 20] [--first-ip 10]
-                   [--concurrency 64] [--per-host 8]
+                   [--concurrency 64] [--per-host 8] [--state FILE] [--urls-only]
 
 DIR receives:
   catalog/bench-NNNNN.yaml  one valid catalog entry per URL (website URLs)
   urls.txt                  the same URLs, one a line (lychee's input)
-  truth.json                {id: {"url", "ip_url", "expect": ok|dead|moved, "moved_to"?}}
+  truth.json                {id: {"url", "ip_url", "kind", "hops",
+                                  "expect": ok|dead|moved, "moved_to"?}}
+  summary.json              {"urls", "hops", "validator_urls", "kinds": {kind: count}}
+                            "hops" is the total number of redirect hops, so a
+                            runner can count requests per URL with one per
+                            hop: requests / (urls + hops)
   catwatch.toml             loopback allowed, the host names pinned to the
-                            fixture's addresses, the given concurrency limits
+                            fixture's addresses, the given concurrency limits,
+                            and `[state] path` = FILE (default DIR/state/catwatch-state.json)
+
+With --urls-only, only urls.txt, truth.json and summary.json are written
+(a lychee round needs no catalog).
 
 The catalog names hosts hNN.bench.test (lint refuses loopback addresses in a
 catalog, as it should); catwatch.toml pins each name to its loopback address
 with `[probe] resolve`, so no DNS is asked. lychee has no such override, so
 urls.txt has the same URLs with the addresses written in (no DNS either).
 
-URL i goes to host NN = i % hosts, address 127.0.0.(first_ip + NN); its kind is fixed by
-k = (i + i // 100) % 100: 0-89 ok, 90-94 missing (404), 95-97 moved (301),
-98-99 slow. Every block of 100 URLs has exactly that mix, and the shift by
-i // 100 spreads each kind over all hosts (with k = i % 100 the slow URLs
-would all land on two hosts and measure only their per-host limit).
-The fixture server (examples/fixture_server.rs) answers by path.
+URL i goes to host NN = i % hosts, address 127.0.0.(first_ip + NN); its kind
+is fixed by k = (i + i // 100) % 100. Every block of 100 URLs has the same
+mix, close to the real web, where most pages send no validator:
+
+  k  0-59  page     200, no ETag, no Last-Modified            expect ok
+  k 60-71  etag     200, ETag only (304 on If-None-Match)      expect ok
+  k 72-81  lm       200, Last-Modified only                    expect ok
+  k 82-89  ok       200, both validators                       expect ok
+  k 90-94  missing  404                                        expect dead
+  k 95-97  chain    301 chains of 1, 2 and 3 hops ending at
+                    /page/final-<i> on the same host           expect moved (moved_to: the end)
+  k 98-99  slow     like page, after the fixture's --slow-ms   expect ok
+
+The shift by i // 100 spreads each kind over all hosts (with k = i % 100
+the slow URLs would all land on two hosts and measure only their per-host
+limit). The fixture server (examples/fixture_server.rs) answers by path.
 """
 import argparse
 import json
 import os
 
+# (first k, kind, hops); a chain's number of hops is part of its path.
+LAYOUT = [
+    (0, "page", 0),
+    (60, "etag", 0),
+    (72, "lm", 0),
+    (82, "ok", 0),
+    (90, "missing", 0),
+    (95, "chain", 1),
+    (96, "chain", 2),
+    (97, "chain", 3),
+    (98, "slow", 0),
+]
+VALIDATOR_KINDS = ("etag", "lm", "ok")
+EXPECT = {"page": "ok", "etag": "ok", "lm": "ok", "ok": "ok", "slow": "ok",
+          "missing": "dead", "chain": "moved"}
+
 
 def kind_of(i):
-    r = (i + i // 100) % 100
-    if r < 90:
-        return "ok"
-    if r < 95:
-        return "missing"
-    if r < 98:
-        return "moved"
-    return "slow"
+    """(kind, hops) of URL i."""
+    k = (i + i // 100) % 100
+    found = LAYOUT[0]
+    for row in LAYOUT:
+        if k >= row[0]:
+            found = row
+    return found[1], found[2]
 
 
 ENTRY = """id: {id}
@@ -77,36 +111,54 @@ def main():
     parser.add_argument("--first-ip", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--per-host", type=int, default=8)
+    parser.add_argument("--state", help="the state file catwatch.toml names")
+    parser.add_argument("--urls-only", action="store_true")
     args = parser.parse_args()
 
+    os.makedirs(args.out, exist_ok=True)
     catalog = os.path.join(args.out, "catalog")
-    os.makedirs(catalog, exist_ok=True)
+    if not args.urls_only:
+        os.makedirs(catalog, exist_ok=True)
     truth = {}
     urls = []
+    kinds = {}
+    total_hops = 0
     name = lambda n: f"h{n:02d}.bench.test"
     address = lambda n: f"127.0.0.{args.first_ip + n}"
     for i in range(args.size):
         n = i % args.hosts
         host = f"{name(n)}:{args.port}"
-        kind = kind_of(i)
+        kind, hops = kind_of(i)
         entry_id = f"bench-{i:05d}"
-        url = f"http://{host}/{kind}/{i}"
-        ip_url = f"http://{address(n)}:{args.port}/{kind}/{i}"
-        expected = {
-            "url": url,
-            "ip_url": ip_url,
-            "expect": {"ok": "ok", "slow": "ok", "missing": "dead", "moved": "moved"}[kind],
-        }
-        if kind == "moved":
-            expected["moved_to"] = f"http://{host}/ok/moved-{i}"
+        path = f"/chain/{hops}/{i}" if kind == "chain" else f"/{kind}/{i}"
+        url = f"http://{host}{path}"
+        ip_url = f"http://{address(n)}:{args.port}{path}"
+        expected = {"url": url, "ip_url": ip_url, "kind": kind, "hops": hops,
+                    "expect": EXPECT[kind]}
+        if kind == "chain":
+            expected["moved_to"] = f"http://{host}/page/final-{i}"
         truth[entry_id] = expected
+        kinds[kind] = kinds.get(kind, 0) + 1
+        total_hops += hops
         urls.append(ip_url)
-        with open(os.path.join(catalog, entry_id + ".yaml"), "w") as f:
-            f.write(ENTRY.format(id=entry_id, n=i, url=url))
+        if not args.urls_only:
+            with open(os.path.join(catalog, entry_id + ".yaml"), "w") as f:
+                f.write(ENTRY.format(id=entry_id, n=i, url=url))
     with open(os.path.join(args.out, "urls.txt"), "w") as f:
         f.write("\n".join(urls) + "\n")
     with open(os.path.join(args.out, "truth.json"), "w") as f:
         json.dump(truth, f, indent=1)
+    with open(os.path.join(args.out, "summary.json"), "w") as f:
+        json.dump({
+            "urls": args.size,
+            "hops": total_hops,
+            "validator_urls": sum(kinds.get(k, 0) for k in VALIDATOR_KINDS),
+            "kinds": kinds,
+        }, f, indent=1, sort_keys=True)
+        f.write("\n")
+    if args.urls_only:
+        return
+    state = os.path.abspath(args.state or os.path.join(args.out, "state", "catwatch-state.json"))
     with open(os.path.join(args.out, "catwatch.toml"), "w") as f:
         f.write(
             f"""catalog = "catalog"
@@ -119,6 +171,9 @@ per_host_concurrency = {args.per_host}
 per_host_interval_ms = 0
 timeout_secs = 10
 retries = 2
+
+[state]
+path = {json.dumps(state)}
 """
         )
 

@@ -3,6 +3,11 @@
 
 usage: verify.py catwatch TRUTH REPORT     exit 1 on any disagreement
        verify.py lychee TRUTH REPORT       prints agreement, exit 0
+
+truth.json comes from generate.py: every page (with or without validators,
+slow or not) must be ok, every 404 dead, every 301 chain moved to the chain's
+final URL. catwatch's verdicts must agree one for one; lychee has no "moved",
+so only its 404s are compared (and any other URL it failed is counted).
 """
 import json
 import sys
@@ -33,10 +38,11 @@ def verify_catwatch(truth, report):
     extra = set(rows) - set(truth)
     if extra:
         problems.append(f"{len(extra)} ids in the report that are not in the catalog")
-    counts = {}
+    counts, reasons = {}, {}
     for row in rows.values():
         counts[row.get("status")] = counts.get(row.get("status"), 0) + 1
-    print(f"catwatch verdicts: {json.dumps(counts, sort_keys=True)}")
+        reasons[row.get("reason")] = reasons.get(row.get("reason"), 0) + 1
+    print(f"catwatch verdicts: {json.dumps(counts, sort_keys=True)}; reasons: {json.dumps(reasons, sort_keys=True)}")
     for problem in problems[:20]:
         print("  MISMATCH", problem)
     if problems:
@@ -55,7 +61,8 @@ def verify_lychee(truth, report):
     dead = {want["ip_url"] for want in truth.values() if want["expect"] == "dead"}
     agree = len(dead & failed)
     false_alarms = len(failed - dead)
-    print(f"lychee: {len(failed)} failures; {agree} of {len(dead)} 404s caught; {false_alarms} other URLs failed")
+    print(f"lychee: {len(failed)} failures; {agree} of {len(dead)} 404s caught; {false_alarms} other URLs failed"
+          " (lychee follows redirects and has no verdict for a permanent move)")
     return 0
 
 

@@ -117,14 +117,18 @@ impl Engine {
         let client = builder
             .build()
             .map_err(|e| EngineError::Client(error_chain(&e)))?;
+        let limits = Limits::new(
+            settings.concurrency,
+            settings.per_host_concurrency,
+            Duration::from_millis(settings.per_host_interval_ms),
+        );
+        for (authority, pace) in PLATFORM_PACE {
+            limits.slow_down(authority, *pace);
+        }
         Ok(Engine {
             client,
             policy,
-            limits: Limits::new(
-                settings.concurrency,
-                settings.per_host_concurrency,
-                Duration::from_millis(settings.per_host_interval_ms),
-            ),
+            limits,
             timeout: Duration::from_secs(settings.timeout_secs.max(1)),
             connect_timeout: Duration::from_secs(settings.connect_timeout_secs.max(1)),
             retries: settings.retries,
@@ -405,7 +409,20 @@ impl Fetch for Engine {
     ) -> impl std::future::Future<Output = Result<Response, FetchError>> + Send {
         self.run(request)
     }
+
+    fn slow_down(&self, authority: &str, interval: Duration) {
+        self.limits.slow_down(authority, interval);
+    }
 }
+
+/// The pace some platforms ask of their API's clients, beyond
+/// `per_host_interval_ms` (docs/providers.md has the sources): figshare asks
+/// for at most one request a second; DataCite allows an unidentified client
+/// 500 requests in 5 minutes.
+pub const PLATFORM_PACE: &[(&str, Duration)] = &[
+    ("api.figshare.com:443", Duration::from_millis(1000)),
+    ("api.datacite.org:443", Duration::from_millis(600)),
+];
 
 struct Exchange<'a> {
     request: &'a Request,

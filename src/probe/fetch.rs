@@ -134,4 +134,9 @@ pub enum FetchError {
 
 pub trait Fetch: Send + Sync {
     fn fetch(&self, request: Request) -> impl Future<Output = Result<Response, FetchError>> + Send;
+
+    /// Spaces the requests to `authority` (`host:port`) by at least
+    /// `interval` from now on: a host asked for it (robots.txt
+    /// `Crawl-delay`). A fetcher without limits ignores it.
+    fn slow_down(&self, _authority: &str, _interval: std::time::Duration) {}
 }

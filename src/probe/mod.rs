@@ -44,6 +44,10 @@ pub struct Prober<F> {
 
 struct Shared<F> {
     fetch: Arc<F>,
+    /// Each website origin's robots.txt, read once per run for its
+    /// Crawl-delay before the first page of that origin.
+    robots:
+        std::sync::Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Option<std::time::Duration>>>>>,
     endpoints: Endpoints,
     secrets: Secrets,
     /// Providers probed at once (the engine's own limits apply below this).
@@ -69,6 +73,7 @@ impl<F: Fetch + 'static> Prober<F> {
         Prober {
             shared: Arc::new(Shared {
                 fetch,
+                robots: std::sync::Mutex::new(HashMap::new()),
                 endpoints: endpoints.clone(),
                 secrets: secrets.clone(),
                 concurrency: limits.concurrency.max(1),
@@ -262,12 +267,32 @@ impl<F: Fetch + 'static> Prober<F> {
     /// The website probe, with a note on why a platform URL went there.
     async fn page(&self, url: &Url, known: Option<&Validators>, why: &str) -> Observation {
         let known = known.cloned().unwrap_or_default();
+        let delay = self.crawl_delay(url).await;
         let mut observation =
             website::probe_website(self.fetch(), url, &known, Timestamp::now()).await;
         if !why.is_empty() {
             observation.evidence.insert(0, why.to_owned());
         }
+        if let Some(delay) = delay {
+            observation.evidence.push(format!(
+                "robots.txt asks for Crawl-delay {} s: this host's requests are spaced so",
+                delay.as_secs_f64()
+            ));
+        }
         observation
+    }
+
+    /// The origin's Crawl-delay, reading its robots.txt the first time the
+    /// run meets the origin (the others wait for that one reading).
+    async fn crawl_delay(&self, url: &Url) -> Option<std::time::Duration> {
+        let origin = url.origin().ascii_serialization();
+        let cell = {
+            let mut robots = self.shared.robots.lock().unwrap_or_else(|e| e.into_inner());
+            robots.entry(origin).or_default().clone()
+        };
+        *cell
+            .get_or_init(|| website::honour_crawl_delay(self.fetch(), url))
+            .await
     }
 }
 
@@ -642,10 +667,10 @@ mod tests {
         assert_eq!(seen[0][0].url, "https://site.example/x");
         assert!(matches!(seen[0][0].signal, Signal::Transient { .. }));
         assert_eq!(progress.counts(), (1, 1));
-        let asked = fetch.urls();
-        assert!(
-            asked.iter().all(|u| u == "https://site.example/x"),
-            "{asked:?}"
+        // The page once, after its origin's robots.txt (read once per run).
+        assert_eq!(
+            fetch.urls(),
+            ["https://site.example/robots.txt", "https://site.example/x"]
         );
     }
 

@@ -18,7 +18,7 @@ pub fn entry_yaml(id: &str, urls: &[(&str, &str)], extra: &str) -> String {
         "modalities:\n  ct: U\n  xray: U\n  mrt: U\n  ultrasound: U\n  metadata: U\n  case_review: U\n\
          access: open\nlicense:\n  status: unknown\nmaintenance: active\n\
          provenance:\n  last_verified: 2026-11-26\n  verified_against: a test fixture\n  live_checked: false\n  \
-         claims:\n    - about: existence\n      source: a test fixture\n      confidence: high\n",
+         claims:\n    - about: existence\n      source: a test fixture\n      confidence: low\n",
     );
     text.push_str(extra);
     text

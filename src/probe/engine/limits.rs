@@ -23,12 +23,15 @@ pub struct Limits {
     per_host: usize,
     interval: Duration,
     hosts: Mutex<HashMap<String, Arc<HostGate>>>,
+    /// Longer intervals some hosts ask for (robots.txt `Crawl-delay`, a
+    /// platform's documented pace), by authority.
+    slower: Mutex<HashMap<String, Duration>>,
 }
 
 struct HostGate {
     slots: Arc<Semaphore>,
-    /// The earliest start of the next request to this host.
-    next_start: Mutex<Option<Instant>>,
+    /// When the last request to this host started (or is due to start).
+    last_start: Mutex<Option<Instant>>,
 }
 
 impl Limits {
@@ -38,7 +41,24 @@ impl Limits {
             per_host: per_host.max(1),
             interval,
             hosts: Mutex::new(HashMap::new()),
+            slower: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Spaces the requests to `host` (`host:port`) by at least `interval`,
+    /// when that is longer than the configured one.
+    pub fn slow_down(&self, host: &str, interval: Duration) {
+        let mut slower = self.slower.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = slower.entry(host.to_owned()).or_insert(interval);
+        *entry = (*entry).max(interval);
+    }
+
+    /// The interval between two requests to `host`.
+    pub fn interval_for(&self, host: &str) -> Duration {
+        let slower = self.slower.lock().unwrap_or_else(|e| e.into_inner());
+        slower
+            .get(host)
+            .map_or(self.interval, |asked| (*asked).max(self.interval))
     }
 
     /// Waits for a per-host slot, the host's politeness interval, then a
@@ -51,7 +71,7 @@ impl Limits {
                 .or_insert_with(|| {
                     Arc::new(HostGate {
                         slots: Arc::new(Semaphore::new(self.per_host)),
-                        next_start: Mutex::new(None),
+                        last_start: Mutex::new(None),
                     })
                 })
                 .clone()
@@ -63,10 +83,13 @@ impl Limits {
             .await
             .expect("the host semaphore is never closed");
         let start = {
-            let mut next = gate.next_start.lock().unwrap_or_else(|e| e.into_inner());
+            // The interval is asked now, so one a host set meanwhile (its
+            // robots.txt Crawl-delay) spaces the very next request.
+            let interval = self.interval_for(host);
+            let mut last = gate.last_start.lock().unwrap_or_else(|e| e.into_inner());
             let now = Instant::now();
-            let start = next.map_or(now, |at| at.max(now));
-            *next = Some(start + self.interval);
+            let start = last.map_or(now, |at| (at + interval).max(now));
+            *last = Some(start);
             start
         };
         tokio::time::sleep_until(start).await;
@@ -111,5 +134,28 @@ mod tests {
         drop(a);
         let third = tokio::time::timeout(Duration::from_secs(1), limits.acquire("h:80")).await;
         assert!(third.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_host_that_asks_for_more_time_gets_it() {
+        let limits = Arc::new(Limits::new(8, 8, Duration::from_millis(100)));
+        limits.slow_down("slow.test:443", Duration::from_secs(2));
+        let t0 = Instant::now();
+        let mut starts = Vec::new();
+        for _ in 0..3 {
+            let _slot = limits.acquire("slow.test:443").await;
+            starts.push(t0.elapsed().as_millis());
+        }
+        assert_eq!(starts, vec![0, 2000, 4000]);
+        limits.slow_down("slow.test:443", Duration::from_millis(10));
+        assert_eq!(
+            limits.interval_for("slow.test:443"),
+            Duration::from_secs(2),
+            "never faster"
+        );
+        assert_eq!(
+            limits.interval_for("other.test:443"),
+            Duration::from_millis(100)
+        );
     }
 }

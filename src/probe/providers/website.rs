@@ -82,6 +82,69 @@ pub async fn probe_website<F: Fetch>(
     observation
 }
 
+/// The `Crawl-delay` robots.txt asks of catwatch, in seconds: the group
+/// naming `catwatch` wins over the `*` group; none, or a value that is no
+/// number, is `None`. (Crawl-delay is not in RFC 9309, but many sites set
+/// it, and it is what they ask of a crawler that returns every night.)
+pub fn crawl_delay(robots: &str) -> Option<f64> {
+    let mut agents: Vec<String> = Vec::new();
+    let mut in_rules = false;
+    let (mut ours, mut anyone) = (None, None);
+    for line in robots.lines() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let (key, value) = (key.trim().to_ascii_lowercase(), value.trim());
+        match key.as_str() {
+            "user-agent" => {
+                if in_rules {
+                    agents.clear();
+                    in_rules = false;
+                }
+                agents.push(value.to_ascii_lowercase());
+            }
+            "crawl-delay" => {
+                in_rules = true;
+                let Ok(seconds) = value.parse::<f64>() else {
+                    continue;
+                };
+                if !seconds.is_finite() || seconds < 0.0 {
+                    continue;
+                }
+                if agents.iter().any(|a| a.contains("catwatch")) {
+                    ours = Some(seconds);
+                } else if agents.iter().any(|a| a == "*") {
+                    anyone = anyone.or(Some(seconds));
+                }
+            }
+            _ => in_rules = true,
+        }
+    }
+    ours.or(anyone)
+}
+
+/// The longest Crawl-delay honoured: past it, a host would hold the run
+/// (its budget still ends it).
+pub const MAX_CRAWL_DELAY_SECS: f64 = 60.0;
+
+/// Reads `origin`'s robots.txt (one small GET per host and run) and slows
+/// the requests to that host to its `Crawl-delay`. Returns the delay kept.
+pub async fn honour_crawl_delay<F: Fetch>(fetch: &F, origin: &Url) -> Option<std::time::Duration> {
+    let robots = origin.join("/robots.txt").ok()?;
+    let mut request = Request::get(robots).header("accept", "text/plain");
+    request.max_body_bytes = Some(64 * 1024);
+    let response = fetch.fetch(request).await.ok()?;
+    if response.status != 200 {
+        return None;
+    }
+    let seconds = crawl_delay(&String::from_utf8_lossy(&response.body))?;
+    let delay = std::time::Duration::from_secs_f64(seconds.min(MAX_CRAWL_DELAY_SECS));
+    let authority = format!("{}:{}", origin.host_str()?, origin.port_or_known_default()?);
+    fetch.slow_down(&authority, delay);
+    Some(delay)
+}
+
 /// Fills `observation` from an HTTP answer.
 fn describe(
     observation: &mut Observation,
@@ -422,5 +485,22 @@ mod tests {
         );
         // An unclosed script swallows the rest instead of panicking.
         fingerprint("<p>é</p><script>never closed".as_bytes());
+    }
+
+    #[test]
+    fn crawl_delay_is_read_from_our_group_else_everyone_s() {
+        let robots = "User-agent: *\nDisallow: /private\nCrawl-delay: 5\n\nUser-agent: catwatch\nCrawl-delay: 2.5\n";
+        assert_eq!(crawl_delay(robots), Some(2.5));
+        assert_eq!(
+            crawl_delay("User-agent: *\nCrawl-delay: 10 # be kind\n"),
+            Some(10.0)
+        );
+        assert_eq!(crawl_delay("User-agent: googlebot\nCrawl-delay: 9\n"), None);
+        assert_eq!(crawl_delay("User-agent: *\nCrawl-delay: soon\n"), None);
+        assert_eq!(
+            crawl_delay("User-agent: a\nUser-agent: *\nCrawl-delay: 3\n"),
+            Some(3.0)
+        );
+        assert_eq!(crawl_delay(""), None);
     }
 }
