@@ -140,6 +140,17 @@ pub fn gather(paths: &[PathBuf]) -> Result<Gathered, CatalogError> {
     })
 }
 
+/// The files at `paths`, read on this thread (a pool worker's share).
+fn read_serially(paths: &[PathBuf]) -> Vec<SourceFile> {
+    paths
+        .iter()
+        .map(|path| SourceFile {
+            path: path.clone(),
+            content: read::read_entry(path),
+        })
+        .collect()
+}
+
 fn read_files(paths: &[PathBuf]) -> Vec<SourceFile> {
     let contents = parallel_map(paths, |p| read::read_entry(p));
     paths
@@ -204,16 +215,51 @@ pub fn stream_entries(
     let mut gate =
         crate::lint::Gate::new(crate::lint::Dates::on(today), crate::lint::Purpose::Load);
     gate.add_strays(&listing.strays);
-    let mut files = Vec::with_capacity(listing.entry_paths.len());
-    for paths in listing.entry_paths.chunks(STREAM_CHUNK) {
-        let chunk = read_files(paths);
-        let entries = gate.add(&chunk);
-        if !gate.has_errors() {
-            entries.into_iter().flatten().for_each(&mut accept);
+    // A fixed pool of threads reads and judges the chunks; this thread hands
+    // the results to the gate in file order. Each chunk's texts are dropped
+    // once judged, so a 100,000-entry catalog is never held in memory (a
+    // file is read again only for the position of a duplicate found in it).
+    let (dates, purpose) = gate.judging();
+    let chunks: Vec<&[PathBuf]> = listing.entry_paths.chunks(STREAM_CHUNK).collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let (done, results) = std::sync::mpsc::sync_channel(workers * 2);
+        for _ in 0..workers {
+            let (next, done, chunks) = (&next, done.clone(), &chunks);
+            scope.spawn(move || {
+                loop {
+                    let at = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(paths) = chunks.get(at) else {
+                        return;
+                    };
+                    let judged: Vec<crate::lint::FileResult> = read_serially(paths)
+                        .iter()
+                        .map(|file| crate::lint::judge_file(file, dates, purpose))
+                        .collect();
+                    if done.send((at, judged)).is_err() {
+                        return;
+                    }
+                }
+            });
         }
-        files.extend(chunk);
-    }
-    let report = gate.finish(&files);
+        drop(done);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut expected = 0;
+        for (at, judged) in results {
+            waiting.insert(at, judged);
+            while let Some(judged) = waiting.remove(&expected) {
+                expected += 1;
+                let entries = gate.accept(judged);
+                if !gate.has_errors() {
+                    entries.into_iter().flatten().for_each(&mut accept);
+                }
+            }
+        }
+    });
+    let report = gate.finish_reading_again(&listing.entry_paths);
     match report.findings.first() {
         // Only errors are kept when loading, and they are sorted.
         Some(first) => Err(CatalogError::Invalid {

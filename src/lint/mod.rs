@@ -91,7 +91,9 @@ struct Facts {
     urls: Vec<urls::UrlFact>,
 }
 
-struct FileResult {
+/// One file judged on its own (before the rules that compare files), as
+/// [`Gate::accept`] takes it: so that the judging can run on any thread.
+pub struct FileResult {
     findings: Vec<Finding>,
     facts: Facts,
     entry: Option<Entry>,
@@ -173,10 +175,20 @@ impl Gate {
     /// [`Purpose::Load`], each file's typed entry when the file has no error
     /// (`None` otherwise); for [`Purpose::Report`], nothing.
     pub fn add(&mut self, files: &[SourceFile]) -> Vec<Option<Entry>> {
-        let schema = schema::validator();
         let (today, purpose) = (self.today, self.purpose);
-        let results =
-            crate::catalog::parallel_map(files, |file| lint_file(file, schema, today, purpose));
+        let results = crate::catalog::parallel_map(files, |file| judge_file(file, today, purpose));
+        self.accept(results)
+    }
+
+    /// The gate's dates and purpose, for judging files elsewhere
+    /// ([`judge_file`]) and handing the results to [`Gate::accept`].
+    pub fn judging(&self) -> (Dates, Purpose) {
+        (self.today, self.purpose)
+    }
+
+    /// Takes the judgements of the next files, in file order (see [`Gate::add`]).
+    pub fn accept(&mut self, results: Vec<FileResult>) -> Vec<Option<Entry>> {
+        let purpose = self.purpose;
         let mut entries = Vec::new();
         for result in results {
             self.findings.extend(result.findings);
@@ -197,17 +209,28 @@ impl Gate {
     /// Runs the rules that compare entries over `files` (every file given to
     /// [`Gate::add`], in the same order) and returns the sorted findings.
     pub fn finish(self, files: &[SourceFile]) -> LintReport {
-        let facts: Vec<(&Path, Facts)> = files
-            .iter()
-            .map(|file| file.path.as_path())
-            .zip(self.facts)
-            .collect();
+        let paths: Vec<&Path> = files.iter().map(|file| file.path.as_path()).collect();
+        self.finish_with(&paths, |file| files[file].content.clone().ok())
+    }
+
+    /// [`Gate::finish`] for a gate whose files' texts were not kept (a large
+    /// catalog streamed through it): a file is read again only when a
+    /// duplicate is found in it, for the finding's position.
+    pub fn finish_reading_again(self, paths: &[std::path::PathBuf]) -> LintReport {
+        let paths: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+        self.finish_with(&paths, |file| {
+            crate::catalog::read::read_entry(paths[file]).ok()
+        })
+    }
+
+    fn finish_with(self, paths: &[&Path], text_of: impl Fn(usize) -> Option<String>) -> LintReport {
+        let facts: Vec<(&Path, Facts)> = paths.iter().copied().zip(self.facts).collect();
         // Positions of duplicates come from parsing those files again, in full.
-        let locate = |file: usize, pointer: &str| match &files[file].content {
-            Ok(text) => {
-                yaml::parse(text).map_or(Position::START, |doc| doc.value_position(pointer))
+        let locate = |file: usize, pointer: &str| match text_of(file) {
+            Some(text) => {
+                yaml::parse(&text).map_or(Position::START, |doc| doc.value_position(pointer))
             }
-            Err(_) => Position::START,
+            None => Position::START,
         };
         let mut findings = self.findings;
         findings.extend(rules::duplicates(&facts, &locate));
@@ -216,7 +239,7 @@ impl Gate {
         });
         LintReport {
             findings,
-            files: files.len(),
+            files: paths.len(),
         }
     }
 }
@@ -232,6 +255,11 @@ pub fn lint(gathered: &Gathered, today: Dates) -> LintReport {
 /// Whether a JSON value passes the entry schema alone (no semantic rules).
 pub fn schema_accepts(value: &Value) -> bool {
     schema::validator().is_valid(value)
+}
+
+/// Judges one file on its own: pure, and safe to run on any thread.
+pub fn judge_file(file: &SourceFile, today: Dates, purpose: Purpose) -> FileResult {
+    lint_file(file, schema::validator(), today, purpose)
 }
 
 fn lint_file(
