@@ -516,3 +516,86 @@ fn claims_need_openable_sources_and_old_verifications_and_known_moves_warn() {
         "{rows:?}"
     );
 }
+
+/// Issue 10: a seeded fuzz of 1,000 mutated entries. Every mutation (bytes
+/// deleted, duplicated, replaced with YAML's own punctuation, controls,
+/// invisible characters or numbers at their limits) is judged without a
+/// panic, and an entry the gate lets through is one lint calls clean.
+#[test]
+fn a_thousand_mutated_entries_are_judged_without_a_panic() {
+    let good =
+        std::fs::read_to_string(fixtures().join("good/covid-chestxray-dataset.yaml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog");
+    std::fs::create_dir(&catalog).unwrap();
+    let path = catalog.join("covid-chestxray-dataset.yaml");
+    let pieces = [
+        ":",
+        "-",
+        " ",
+        "\t",
+        "\n",
+        "\"",
+        "'",
+        "&a",
+        "*a",
+        "!tag",
+        "[",
+        "]",
+        "{",
+        "}",
+        "#",
+        "|",
+        ">",
+        "\u{0}",
+        "\u{202e}",
+        "\u{2028}",
+        "\u{feff}",
+        "\u{200b}",
+        "99999999999999999999",
+        "-1",
+        "1e400",
+        "~",
+        "null",
+        "2026-02-30",
+        "https://127.0.0.1/",
+        "é",
+        "\r",
+    ];
+    let mut rng = fastrand::Rng::with_seed(20261201);
+    let today = catwatch::lint::Dates::on("2026-12-01".parse().unwrap());
+    let mut judged = 0;
+    for _ in 0..1000 {
+        let mut text: Vec<char> = good.chars().collect();
+        for _ in 0..rng.usize(1..4) {
+            let at = rng.usize(..text.len().max(1));
+            match rng.u8(..3) {
+                0 => {
+                    let end = (at + rng.usize(1..40)).min(text.len());
+                    text.drain(at..end);
+                }
+                1 => {
+                    let end = (at + rng.usize(1..40)).min(text.len());
+                    let copy: Vec<char> = text[at..end].to_vec();
+                    text.splice(at..at, copy);
+                }
+                _ => {
+                    let piece = pieces[rng.usize(..pieces.len())];
+                    text.splice(at..at, piece.chars());
+                }
+            }
+        }
+        let text: String = text.into_iter().collect();
+        std::fs::write(&path, &text).unwrap();
+        let gathered = catwatch::catalog::gather(&[catalog.clone()]).unwrap();
+        let report = catwatch::lint::lint(&gathered, today);
+        let loaded = catwatch::catalog::load_entries(&catalog, today.today);
+        assert_eq!(
+            loaded.is_ok(),
+            report.errors() == 0,
+            "the gate and lint disagree on:\n{text}"
+        );
+        judged += 1;
+    }
+    assert_eq!(judged, 1000);
+}
