@@ -20,7 +20,7 @@
 //! | `/missing/<id>`       | 404                                                      |
 //! | `/chain/<hops>/<id>`  | hops 1..3: 301 to `/chain/<hops-1>/<id>`, the last hop to `/page/final-<id>`, same host |
 //! | `/slow/<id>`          | like `/page`, after `slow-ms` more                       |
-//! | anything else         | 404                                                      |
+//! | anything else         | 404 (`/robots.txt` too, counted as its own kind)         |
 //! | `/__stats`            | JSON, see below (not counted, not delayed)              |
 //! | `/__reset`            | zeroes every counter: a fresh stats window, same port    |
 //!
@@ -332,7 +332,11 @@ async fn answer(
         .split_once('/')
         .unwrap_or(("", ""));
     let known = ["page", "etag", "lm", "ok", "missing", "chain", "slow"];
-    let kind_key = if known.contains(&kind) { kind } else { "other" };
+    let kind_key = match kind {
+        _ if known.contains(&kind) => kind,
+        _ if path == "/robots.txt" => "robots.txt",
+        _ => "other",
+    };
     *stats
         .by_kind
         .lock()

@@ -183,7 +183,10 @@ if [[ -z "$lychee_bin" && "$LYCHEE_INSTALL_SECS" -gt 0 ]]; then
     lychee_bin="$(command -v lychee || echo "$HOME/.cargo/bin/lychee")"
   fi
 fi
-[[ -n "$lychee_bin" && -x "$lychee_bin" ]] || lychee_bin=""
+if [[ -n "$lychee_bin" && ! -x "$lychee_bin" ]]; then
+  echo "bench: lychee binary $lychee_bin is not executable: catwatch only" >&2
+  lychee_bin=""
+fi
 lychee_version=""
 lychee_extra=()
 if [[ -n "$lychee_bin" ]]; then
@@ -357,6 +360,17 @@ for urls in sorted({r["urls"] for r in runs}):
         compare("peak", "peak_mb", " MB", "{:.1f}"),
         compare("requests", "requests", "", "{:.0f}"),
     ]) + ".")
+say()
+
+say("Requests beyond one per URL and per redirect hop (medians; the fixture counts every request):")
+say()
+for key, median in medians.items():
+    group = [r for r in runs if (r["urls"], r["tool"], r["pass"]) == key]
+    extra = statistics.median(r["requests"] - r["urls"] - r["hops"] for r in group)
+    robots = statistics.median(r["by_kind"].get("robots.txt", 0) for r in group)
+    head_requests = statistics.median(r["head"] for r in group)
+    say(f"- {name(group[0])}, {key[0]} URLs: {extra:+.0f} ({robots:.0f} for /robots.txt, "
+        f"{head_requests:.0f} HEAD requests in all)")
 say()
 
 say("## Second run (same state file)")
