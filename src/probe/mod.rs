@@ -186,7 +186,7 @@ impl<F: Fetch + 'static> Prober<F> {
     }
 
     /// One URL through its platform's provider; plain pages (and what no API
-    /// covers) through the website probe.
+    /// covers, or what a provider hands back) through the website probe.
     async fn probe_one(
         &self,
         url: &Url,
@@ -194,74 +194,63 @@ impl<F: Fetch + 'static> Prober<F> {
         known: Option<&Validators>,
     ) -> Observation {
         let started = (Timestamp::now(), Instant::now());
+        match self.ask_provider(target).await {
+            Asked::Found(found) => observe(url, target, found, started),
+            Asked::AsPage(why) => self.page(url, known, why).await,
+        }
+    }
+
+    /// What the target's provider says, or why its page is the one to ask.
+    async fn ask_provider(&self, target: &Target) -> Asked {
         let e = &self.shared.endpoints;
+        let fetch = self.fetch();
         let found = match target {
             Target::GitHubRepo { owner, name } => self.github().probe_rest(owner, name).await,
-            Target::GitLabProject { path } => {
-                gitlab::probe(self.fetch(), &e.gitlab_api, path).await
-            }
+            Target::GitLabProject { path } => gitlab::probe(fetch, &e.gitlab_api, path).await,
             Target::KaggleDataset { owner, slug } | Target::KaggleShortLink { owner, slug } => {
                 let credentials = self.shared.secrets.kaggle.as_ref();
                 let short = matches!(target, Target::KaggleShortLink { .. });
-                match kaggle::probe(self.fetch(), &e.kaggle_api, credentials, owner, slug, short)
-                    .await
-                {
+                match kaggle::probe(fetch, &e.kaggle_api, credentials, owner, slug, short).await {
                     kaggle::Lookup::Found(found) => found,
                     kaggle::Lookup::NotADataset(_) => {
-                        return self
-                            .page(
-                                url,
-                                known,
-                                "the Kaggle API knows no dataset by this short link (it may be a notebook); checked as a page",
-                            )
-                            .await;
+                        return Asked::AsPage(
+                            "the Kaggle API knows no dataset by this short link (it may be a notebook); checked as a page",
+                        );
                     }
                 }
             }
-            Target::ZenodoRecord { id } => zenodo::probe(self.fetch(), &e.zenodo_api, *id).await,
+            Target::ZenodoRecord { id } => zenodo::probe(fetch, &e.zenodo_api, *id).await,
             Target::FigshareArticle { id, version } => {
-                figshare::probe(self.fetch(), &e.figshare_api, *id, *version).await
+                figshare::probe(fetch, &e.figshare_api, *id, *version).await
             }
             Target::HuggingFaceDataset { repo_id } => {
-                huggingface::probe(self.fetch(), &e.huggingface_api, repo_id).await
+                huggingface::probe(fetch, &e.huggingface_api, repo_id).await
             }
-            Target::OsfNode { id } => osf::probe(self.fetch(), &e.osf_api, id).await,
+            Target::OsfNode { id } => osf::probe(fetch, &e.osf_api, id).await,
             Target::DataverseDataset { persistent_id } => {
-                dataverse::probe(self.fetch(), &e.dataverse_api, persistent_id).await
+                dataverse::probe(fetch, &e.dataverse_api, persistent_id).await
             }
             Target::MendeleyDataset { .. } | Target::Doi { .. } => {
                 let Some(doi) = target.doi() else {
-                    return self
-                        .page(
-                            url,
-                            known,
-                            "a Mendeley Data link without a version has no DOI",
-                        )
-                        .await;
+                    return Asked::AsPage("a Mendeley Data link without a version has no DOI");
                 };
-                match datacite::probe(self.fetch(), &e.datacite_api, &doi).await {
+                match datacite::probe(fetch, &e.datacite_api, &doi).await {
                     datacite::Lookup::Found(found) => found,
                     // DataCite's public API answers the same 404 for a DOI of
                     // another agency, a hidden DOI and a draft: no verdict.
                     datacite::Lookup::NotDataCite(_) => {
-                        return self
-                            .page(
-                                url,
-                                known,
-                                "DataCite's public API does not show this DOI (another agency's, hidden, or a draft); checked as a page",
-                            )
-                            .await;
+                        return Asked::AsPage(
+                            "DataCite's public API does not show this DOI (another agency's, hidden, or a draft); checked as a page",
+                        );
                     }
                 }
             }
             Target::KaggleCompetition { .. } => {
-                return self
-                    .page(url, known, "Kaggle competitions are checked as web pages")
-                    .await;
+                return Asked::AsPage("Kaggle competitions are checked as web pages");
             }
-            Target::Website { .. } => return self.page(url, known, "").await,
+            Target::Website { .. } => return Asked::AsPage(""),
         };
-        observe(url, target, found, started)
+        Asked::Found(found)
     }
 
     /// The website probe, with a note on why a platform URL went there.
@@ -304,6 +293,13 @@ fn lost(url: &Url, target: &Target, err: &tokio::task::JoinError) -> Observation
         format!("the probe did not finish: {err}"),
     ));
     observe(url, target, found, (Timestamp::now(), Instant::now()))
+}
+
+/// What a provider made of a URL: its finding, or the reason its page is
+/// the one to probe (empty for a plain website).
+enum Asked {
+    Found(Found),
+    AsPage(&'static str),
 }
 
 /// Entries taken in at once: hosts take turns within such a chunk.
