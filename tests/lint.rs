@@ -587,7 +587,7 @@ fn a_thousand_mutated_entries_are_judged_without_a_panic() {
         }
         let text: String = text.into_iter().collect();
         std::fs::write(&path, &text).unwrap();
-        let gathered = catwatch::catalog::gather(&[catalog.clone()]).unwrap();
+        let gathered = catwatch::catalog::gather(std::slice::from_ref(&catalog)).unwrap();
         let report = catwatch::lint::lint(&gathered, today);
         let loaded = catwatch::catalog::load_entries(&catalog, today.today);
         assert_eq!(

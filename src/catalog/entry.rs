@@ -201,3 +201,19 @@ impl Exemption {
             && self.url.as_ref().is_none_or(|only| only == url)
     }
 }
+
+impl Entry {
+    /// The entry with only what judging it needs (its id, URLs and roles,
+    /// maintenance, staleness threshold and exemptions): the description,
+    /// the claims and the URL notes are dropped, so that a large run does not
+    /// carry them while it probes.
+    pub fn for_judging(mut self) -> Entry {
+        self.description = String::new();
+        self.provenance.claims = Vec::new();
+        self.provenance.verified_against = String::new();
+        for url in &mut self.urls {
+            url.note = None;
+        }
+        self
+    }
+}

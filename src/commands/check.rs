@@ -23,16 +23,14 @@ use tokio::sync::{mpsc, oneshot};
 use crate::Outcome;
 use crate::catalog::{self, Entry};
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::commands::{free_in_background, write_atomically};
+use crate::commands::free_in_background;
 use crate::config::Config;
 use crate::observation::{Observation, ResourceCheck, Validators};
 use crate::policy::classify;
 use crate::policy::network::{self, NetworkHealth};
 use crate::probe::engine::Engine;
 use crate::probe::{self, Prober};
-use crate::report::check::{
-    CheckReport, CheckedResource, NetworkNote, render_human, render_json, write_json,
-};
+use crate::report::check::{CheckReport, CheckedResource, NetworkNote, render_human, write_json};
 use crate::shard::{self, Shard};
 use crate::state;
 
@@ -72,11 +70,15 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     )?;
     let (entries, results) = in_catalog_order(entries, results, &catalog_order);
     let now = config.now;
+    let mut report = report(config, &entries, results, shard, now);
+    // The entries are not needed past the report: freed before the state is
+    // read and written again, which is the run's largest moment.
+    free_in_background(entries);
     if !args.no_state {
-        state::record_checks(&config.state, &entries, &results, now)
+        let checks: Vec<&ResourceCheck> = report.resources.iter().map(|r| &r.check).collect();
+        state::record_checks(&config.state, &checks, now)
             .context("recording the checks in the state file")?;
     }
-    let mut report = report(config, &entries, results, shard, now);
     if health.unavailable {
         report.network = Some(NetworkNote {
             health,
@@ -85,7 +87,9 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
         });
     }
     match &args.output {
-        Some(path) => write_atomically(path, &render(&report, args.format))?,
+        Some(path) => crate::commands::write_atomically_with(path, |out| {
+            write_report(&report, args.format, out)
+        })?,
         None => match write_report(&report, args.format, std::io::stdout().lock()) {
             // A reader that stopped early: the run's verdict still stands.
             Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
@@ -94,7 +98,7 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     }
     let passed = report.passed;
     let blind = report.network.clone();
-    free_in_background((entries, report));
+    free_in_background(report);
     if let Some(note) = blind {
         // The report is written; the run could not do its job.
         anyhow::bail!(
@@ -136,13 +140,6 @@ fn proxy_hint(config: &Config) -> Option<String> {
             set.join(" and ")
         )
     })
-}
-
-fn render(report: &CheckReport, format: CheckFormat) -> String {
-    match format {
-        CheckFormat::Human => render_human(report),
-        CheckFormat::Json => render_json(report),
-    }
 }
 
 /// The report on stdout; JSON is written as it is produced, so a large one is
@@ -281,8 +278,11 @@ fn load_and_gather(
             let passed =
                 catalog::stream_entries(listing, crate::lint::today(config.now), |entry| {
                     if selection.wants(&entry) {
-                        // The receiver is gone only when the probing was stopped.
-                        let _ = to_probe.send(entry);
+                        // Only what judging needs is kept from here on: a
+                        // large run holds no descriptions or claims while it
+                        // probes. The receiver is gone only when the probing
+                        // was stopped.
+                        let _ = to_probe.send(entry.for_judging());
                     }
                 });
             drop(to_probe);

@@ -46,6 +46,15 @@ pub(crate) fn free_in_background<T: Send + 'static>(value: T) {
 /// then renamed over it, so a reader (a web server, a CI step) never sees half
 /// a file. The result is world-readable (0644), not the temporary file's 0600.
 pub(crate) fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    write_atomically_with(path, |out| out.write_all(text.as_bytes()))
+}
+
+/// [`write_atomically`], the content written by `fill` as it is produced
+/// (a large report is never held whole in memory).
+pub(crate) fn write_atomically_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -55,7 +64,7 @@ pub(crate) fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
         .prefix(".catwatch-")
         .tempfile_in(&dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    std::io::Write::write_all(&mut temp, text.as_bytes())
+    fill(&mut temp)
         .and_then(|()| readable_by_all(temp.as_file()))
         .and_then(|()| temp.as_file().sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;

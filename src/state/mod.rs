@@ -124,8 +124,7 @@ impl Known {
 /// may cover only part of the catalog.
 pub fn record_checks(
     settings: &StateSettings,
-    _entries: &[Entry],
-    results: &[ResourceCheck],
+    results: &[&ResourceCheck],
     now: Timestamp,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
@@ -144,7 +143,7 @@ pub fn record_checks(
             started: now,
             ended: elapsed_since(now, started),
             checked: results.len(),
-            counts: count_statuses(results),
+            counts: count_statuses(results.iter().copied()),
             degraded: false,
             observe_only: false,
             alerts: 0,

@@ -205,8 +205,6 @@ pub fn save(path: &Path, state: &State) -> Result<(), StoreError> {
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&dir).map_err(io("create the state directory", &dir))?;
-    let mut json = serde_json::to_vec_pretty(state).expect("the state always serialises");
-    json.push(b'\n');
     let mut temp = tempfile::Builder::new()
         .prefix(&temporary_prefix(path))
         .suffix(".tmp")
@@ -218,7 +216,16 @@ pub fn save(path: &Path, state: &State) -> Result<(), StoreError> {
         .map(|m| m.permissions())
         .ok()
         .or_else(default_permissions);
-    temp.write_all(&json)
+    // Written as it is serialised: a state of 100,000 resources is never
+    // held twice in memory.
+    let written = {
+        let mut out = std::io::BufWriter::with_capacity(256 * 1024, temp.as_file_mut());
+        serde_json::to_writer_pretty(&mut out, state)
+            .map_err(std::io::Error::other)
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush())
+    };
+    written
         .and_then(|()| match permissions {
             Some(p) => temp.as_file().set_permissions(p),
             None => Ok(()),
