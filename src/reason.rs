@@ -59,10 +59,10 @@ reasons! {
     FigshareNotFound = "figshare-not-found", "dead", "figshare answers 404 for the article.";
     HuggingfaceNotFound = "huggingface-not-found", "dead", "The Hub answers 401 or 404 (with `X-Error-Code: RepoNotFound`) to an anonymous caller: missing or private.";
     HuggingfaceDisabled = "huggingface-disabled", "dead", "`disabled: true`, or the Hub's \"disabled\" error.";
-    GitlabNotFound = "gitlab-not-found", "dead", "GitLab answers 404 `Project Not Found`.";
-    GitlabMarkedForDeletion = "gitlab-marked-for-deletion", "dead", "`marked_for_deletion_at` (or `_on`) is set: the owners asked for deletion.";
+    GitlabNotFound = "gitlab-not-found", "dead", "GitLab answers 404 `Project Not Found` for the path, and its Groups API knows no group there either: deleted, or private.";
+    GitlabMarkedForDeletion = "gitlab-marked-for-deletion", "dead", "`marked_for_deletion_on` (or `_at`) is set, or GitLab renamed the project `...-deletion_scheduled-{id}`: the owners asked for deletion.";
     OsfNotFound = "osf-not-found", "dead", "OSF answers 404 for the GUID.";
-    OsfDeleted = "osf-deleted", "dead", "OSF answers 410: the node was deleted.";
+    OsfDeleted = "osf-deleted", "dead", "OSF answers 410 for the GUID's own endpoint: the project, registration, preprint, file or user was deleted.";
     OsfWithdrawn = "osf-withdrawn", "dead", "A withdrawn registration or preprint: only a tombstone remains.";
     DataverseNotFound = "dataverse-not-found", "dead", "Dataverse answers 404 for the persistent id, deaccessioned versions included.";
     DataverseDeaccessioned = "dataverse-deaccessioned", "dead", "The latest published version is `DEACCESSIONED`; the deaccession note is in the message.";
@@ -84,12 +84,11 @@ reasons! {
     BadApiAnswer = "bad-api-answer", "failing", "The API answered 200 with a body that is not the shape its documentation gives.";
     GithubBadRedirect = "github-bad-redirect", "failing", "GitHub's REST API redirected somewhere we do not follow.";
     GithubGraphqlError = "github-graphql-error", "failing", "GraphQL answered an error other than `NOT_FOUND` or a rate limit.";
-    RateLimited = "rate-limited", "unknown", "The platform rate-limited us (REST 403/429, GraphQL `RATE_LIMIT`): not a verdict, moves no counter.";
+    RateLimited = "rate-limited", "unknown", "The platform rate-limited us (429; a 403 whose headers or message say so; a GraphQL `RATE_LIMITED` or `RATE_LIMIT` error): not a verdict, moves no counter.";
     NeedsCredentials = "needs-credentials", "unknown", "The platform's API needs credentials that are not set (or were rejected).";
     RefusedByAddressPolicy = "refused-by-address-policy", "unknown", "Our own address policy refused the target or a redirect hop: nothing was sent there.";
     BudgetSpent = "budget-spent", "unknown", "The run's time budget was spent before this URL was probed: moves no counter.";
     NetworkUnavailable = "network-unavailable", "unknown", "Most names failed to resolve or connect in this run: our network or resolver, not the resource.";
-    PageFallback = "page-fallback", "unknown", "The API did not know the short link (it may be a notebook, not a dataset) and the page could not settle it.";
     NotChecked = "not-checked", "unknown", "No URL of the entry is checked (every URL has `check: false`).";
     Unrecognised = "unrecognised", "unknown", "A code this version does not know, read from a state written by another version.";
 }

@@ -106,7 +106,10 @@ async fn group_or_gone<F: Fetch>(
         api::unsuccessful(project_404, Reason::GitlabNotFound)
             .note("no such project (or it is private), and no such group")
     };
-    let mut request = api::api_get(api::endpoint(api, &["groups", path]));
+    let mut url = api::endpoint(api, &["groups", path]);
+    // The group's own details, not up to 100 of its projects.
+    url.query_pairs_mut().append_pair("with_projects", "false");
+    let mut request = api::api_get(url);
     request.follow_redirects = true;
     match api::send(fetch, request).await {
         Ok(group) if group.status == 200 => match api::json(&group) {
