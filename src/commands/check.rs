@@ -269,7 +269,9 @@ fn load_and_gather(
     show_progress: bool,
 ) -> anyhow::Result<(Vec<Entry>, Vec<ResourceCheck>, NetworkHealth)> {
     let bar = progress_bar(show_progress);
-    let (to_probe, loaded) = mpsc::unbounded_channel();
+    // Bounded (see `probe::PROBE_QUEUE`): the gate reads on only as fast as
+    // the entries are probed.
+    let (to_probe, loaded) = mpsc::channel(probe::PROBE_QUEUE);
     let (gate_says, verdict) = oneshot::channel();
     let gated = std::thread::scope(|scope| {
         // The gate starts first, so that setting up the engine (trust roots,
@@ -282,7 +284,7 @@ fn load_and_gather(
                         // large run holds no descriptions or claims while it
                         // probes. The receiver is gone only when the probing
                         // was stopped.
-                        let _ = to_probe.send(entry.for_judging());
+                        let _ = to_probe.blocking_send(entry.for_judging());
                     }
                 });
             drop(to_probe);
@@ -302,7 +304,13 @@ fn load_and_gather(
                     Err(_) => Err(anyhow::anyhow!("loading the catalog stopped unexpectedly")),
                 }
             };
-            let judged = probe_and_judge(&prober, config, probe::receiving(loaded), known, &bar);
+            let judged = probe_and_judge(
+                &prober,
+                config,
+                probe::receiving_bounded(loaded),
+                known,
+                &bar,
+            );
             futures_util::try_join!(gate, judged.map(Ok)).map(|((), judged)| judged)
         });
         // Idle connections need no goodbye, nor the answer to wait for them.

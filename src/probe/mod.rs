@@ -103,7 +103,10 @@ impl<F: Fetch + 'static> Prober<F> {
         let github = self.github();
         let batched = github.credential.is_some();
         let (to_batch, for_batch) = mpsc::unbounded_channel::<(Url, Target)>();
-        let (to_single, for_single) = mpsc::unbounded_channel::<(Url, Target)>();
+        // Bounded: when the probes fall behind, the intake waits, and so
+        // does whoever feeds it (the lint gate): a large catalog is not held
+        // whole while it is probed.
+        let (to_single, for_single) = mpsc::channel::<(Url, Target)>(PROBE_QUEUE);
         let collector = RefCell::new(Collector::new(complete));
 
         let intake = async {
@@ -120,13 +123,12 @@ impl<F: Fetch + 'static> Prober<F> {
                     .collect();
                 progress.queued(fresh.len());
                 for item in by_turns(fresh) {
-                    let queue = if batched && matches!(item.1, Target::GitHubRepo { .. }) {
-                        &to_batch
-                    } else {
-                        &to_single
-                    };
                     // The receivers live until this stage ends.
-                    let _ = queue.send(item);
+                    if batched && matches!(item.1, Target::GitHubRepo { .. }) {
+                        let _ = to_batch.send(item);
+                    } else {
+                        let _ = to_single.send(item).await;
+                    }
                 }
             }
             // Dropping the senders here ends the other two stages.
@@ -139,7 +141,7 @@ impl<F: Fetch + 'static> Prober<F> {
         // Each probe is a task of its own, so reading bodies, decompressing,
         // hashing and parsing spread over the runtime's threads instead of
         // being polled one after another on the thread that waits for them.
-        let singles = receiving(for_single)
+        let singles = receiving_bounded(for_single)
             .map(|(url, target)| {
                 let prober = self.clone();
                 let validators = known.get(url.as_str()).cloned();
@@ -462,6 +464,19 @@ pub fn receiving<T>(receiver: mpsc::UnboundedReceiver<T>) -> impl Stream<Item = 
         Some((item, receiver))
     })
 }
+
+/// A bounded channel's receiving end as a stream.
+pub fn receiving_bounded<T>(receiver: mpsc::Receiver<T>) -> impl Stream<Item = T> {
+    futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let item = receiver.recv().await?;
+        Some((item, receiver))
+    })
+}
+
+/// URLs queued for probing at most (and entries a feeder may send ahead):
+/// enough to keep every slot busy, few enough that a 100,000-entry catalog
+/// waits on disk rather than in memory.
+pub const PROBE_QUEUE: usize = 2048;
 
 /// GitHub repositories through GraphQL: a request as soon as
 /// [`github::GRAPHQL_BATCH`] distinct repositories wait, and one for the rest
