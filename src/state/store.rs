@@ -106,9 +106,15 @@ impl Loaded {
 
 /// Why a state file cannot be used, or None when it can.
 pub fn parse(text: &str) -> Result<State, String> {
-    let value: serde_json::Value =
+    /// Only the version, read first: everything else is skipped without
+    /// being built (no JSON tree of a 100,000-resource state in memory).
+    #[derive(serde::Deserialize)]
+    struct Version {
+        version: Option<serde_json::Value>,
+    }
+    let version: Version =
         serde_json::from_str(text).map_err(|e| format!("not valid JSON ({e})"))?;
-    match value.get("version").and_then(serde_json::Value::as_u64) {
+    match version.version.as_ref().and_then(serde_json::Value::as_u64) {
         Some(v) if v == u64::from(STATE_VERSION) => {}
         Some(v) => {
             return Err(format!(
@@ -117,7 +123,7 @@ pub fn parse(text: &str) -> Result<State, String> {
         }
         None => return Err("no \"version\" field".to_owned()),
     }
-    serde_json::from_value(value).map_err(|e| format!("not a catwatch state ({e})"))
+    serde_json::from_str(text).map_err(|e| format!("not a catwatch state ({e})"))
 }
 
 /// Temporary files of `path` start with this: `.<name>.` (hidden, and
