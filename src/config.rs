@@ -262,10 +262,75 @@ fn check_ranges(path: &Path, file: &FileSettings, text: &str) -> Result<(), Conf
 }
 
 pub fn parse_file_settings(path: &Path, text: &str) -> Result<FileSettings, ConfigError> {
-    toml::from_str(text).map_err(|err| ConfigError::Invalid {
-        path: path.to_path_buf(),
-        message: err.to_string(),
+    toml::from_str(text).map_err(|first| {
+        // Every table's problem at once, each with its line, rather than the
+        // first one alone; a syntax error leaves nothing else to say.
+        let message = match table_problems(path, text) {
+            Some(problems) if problems.len() > 1 => format!(
+                "{} problems:\n{}",
+                problems.len(),
+                problems
+                    .iter()
+                    .map(|p| format!("  {p}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            _ => first.to_string(),
+        };
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        }
     })
+}
+
+/// Each top-level key of the file read into its own type separately, so
+/// that a mistake in `[probe]` does not hide one in `[policy]`: one line
+/// per problem, `path:line: [table] ...`. `None` when the file is no TOML.
+fn table_problems(path: &Path, text: &str) -> Option<Vec<String>> {
+    fn check<T: serde::de::DeserializeOwned>(value: &toml::Value) -> Result<(), String> {
+        T::deserialize(value.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+    let table: toml::Table = toml::from_str(text).ok()?;
+    let mut problems = Vec::new();
+    for (key, value) in &table {
+        let result = match key.as_str() {
+            "catalog" => check::<PathBuf>(value),
+            "probe" => check::<ProbeSettings>(value),
+            "endpoints" => check::<Endpoints>(value),
+            "policy" => check::<PolicySettings>(value),
+            "state" => check::<StateSettings>(value),
+            "email" => check::<EmailSettings>(value),
+            "github_issues" => check::<GitHubIssueSettings>(value),
+            "lint" => check::<crate::lint::LintSettings>(value),
+            other => Err(format!(
+                "unknown setting `{other}`; the tables are probe, endpoints, policy, state, email, github_issues and lint (catwatch.example.toml lists every key)"
+            )),
+        };
+        if let Err(message) = result {
+            // The key the message names (`unknown field `x``), else the table.
+            let field = message.split('`').nth(1).unwrap_or(key);
+            let line = match ranges::line_of(text, key, field) {
+                0 => text
+                    .lines()
+                    .position(|l| {
+                        l.trim().trim_matches(['[', ']']).trim() == key
+                            || l.trim_start().starts_with(&format!("{key} "))
+                            || l.trim_start().starts_with(&format!("{key}="))
+                    })
+                    .map_or(0, |at| at + 1),
+                line => line,
+            };
+            let message = message.trim().replace('\n', " ");
+            problems.push(match line {
+                0 => format!("{}: [{key}] {message}", path.display()),
+                line => format!("{}:{line}: [{key}] {message}", path.display()),
+            });
+        }
+    }
+    Some(problems)
 }
 
 fn resolve_email_paths(mut email: EmailSettings, base: &Path) -> EmailSettings {
@@ -299,6 +364,25 @@ mod tests {
             message.contains("x.toml") && message.contains("concurency"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn every_table_s_problem_is_reported_at_once_with_its_line() {
+        let text =
+            "[probe]\nconcurency = 3\n\n[policy]\ndead_after_runs = \"two\"\n\n[extra]\nx = 1\n";
+        let message = parse_file_settings(Path::new("x.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("3 problems"), "{message}");
+        assert!(
+            message.contains("x.toml:2: [probe]") && message.contains("concurency"),
+            "{message}"
+        );
+        assert!(
+            message.contains("x.toml:5: [policy]") && message.contains("dead_after_runs"),
+            "{message}"
+        );
+        assert!(message.contains("unknown setting `extra`"), "{message}");
     }
 
     #[test]
