@@ -1235,11 +1235,13 @@ fn a_channel_that_cannot_work_stops_the_run_before_probing() {
     assert!(!s.state_path().exists());
 }
 
-/// One host and a run budget of 5 s. With a politeness interval of 3 s each
-/// night reaches its robots.txt and one resource before the budget is spent;
-/// the rest are unknown (budget-spent) and move no counter, so the nights
-/// alert nothing, and the second night probes first what the first did not
-/// reach. With an interval of 60 s the night still ends within 15 s.
+/// One host. With a politeness interval of 5 s and a run budget of 9 s each
+/// night reaches its robots.txt and one resource before the budget is spent
+/// (the one resource is due at 5 s, leaving 4 s for a loaded machine; the
+/// next is due at 10 s, after the budget); the rest are unknown
+/// (budget-spent) and move no counter, so the nights alert nothing, and the
+/// second night probes first what the first did not reach. With a 5 s budget
+/// and an interval of 60 s the night still ends within 15 s.
 #[test]
 fn a_spent_budget_is_unknown_ends_in_time_and_starves_a_different_tail() {
     let mut s = Scenario::new(&["a", "b", "c"], SCENARIO_POLICY);
@@ -1256,8 +1258,10 @@ fn a_spent_budget_is_unknown_ends_in_time_and_starves_a_different_tail() {
     s.ids.push("shared".into());
     let sink = SmtpSink::start(&[]);
     let mut first_probed = Vec::new();
-    for (night, interval_ms, spent) in [(1, 3_000, 2), (2, 3_000, 2), (3, 60_000, 3)] {
-        s.probe = format!("per_host_interval_ms = {interval_ms}\nrun_budget_secs = 5");
+    for (night, interval_ms, budget_secs, spent) in
+        [(1, 5_000, 9, 2), (2, 5_000, 9, 2), (3, 60_000, 5, 3)]
+    {
+        s.probe = format!("per_host_interval_ms = {interval_ms}\nrun_budget_secs = {budget_secs}");
         s.configure(Some(sink.port));
         let before = s.http.heads.lock().unwrap().len();
         let started = Instant::now();
@@ -1266,7 +1270,7 @@ fn a_spent_budget_is_unknown_ends_in_time_and_starves_a_different_tail() {
         assert_ran(&out);
         assert!(
             took < Duration::from_secs(15),
-            "night {night} took {took:?} with a 5 s budget"
+            "night {night} took {took:?} with a {budget_secs} s budget"
         );
         let state = s.state();
         let reasons: Vec<String> = ["a", "b", "c"]
