@@ -1863,11 +1863,26 @@ fn probe_with_tls(extra: &str, resolve: &[String], ca_pem: &Path) -> String {
     ))
 }
 
-#[test]
-fn with_a_token_n_repositories_cost_ceil_n_over_50_graphql_requests() {
+/// A GitHub GraphQL endpoint that answers every request with `answer`,
+/// behind a TLS front for api.github.com, and a config that points catwatch
+/// at it with the test CA trusted, `probe_extra` in `[probe]` and `token` in
+/// the environment.
+struct GraphqlHost {
+    rt: Runtime,
+    _dir: TempDir,
+    github: MockServer,
+    host: TlsHost,
+    config: Config,
+}
+
+fn graphql_host(
+    answer: impl wiremock::Respond + 'static,
+    probe_extra: &str,
+    token: (&str, &str),
+) -> GraphqlHost {
     let rt = runtime();
     let dir = TempDir::new().unwrap();
-    let ca = tls::TestCa::new("catwatch providers test CA");
+    let ca = tls::TestCa::new("catwatch GraphQL test CA");
     let ca_pem = ca.write_pem(dir.path());
     let github = rt.block_on(MockServer::start());
     mount(
@@ -1875,17 +1890,50 @@ fn with_a_token_n_repositories_cost_ceil_n_over_50_graphql_requests() {
         &github,
         Mock::given(method("POST"))
             .and(path("/graphql"))
-            .respond_with(graphql_answer),
+            .respond_with(answer),
     );
     let host = rt.block_on(tls_host(&ca, &["api.github.com"], &github));
     let toml = format!(
         "{}[endpoints]\ngithub_api = \"https://api.github.com\"\n",
-        probe_with_tls("", &host.resolve, &ca_pem)
+        probe_with_tls(probe_extra, &host.resolve, &ca_pem)
     );
-    let config = config(
-        dir.path(),
-        &toml,
-        &[("CATWATCH_GITHUB_TOKEN", "ghp_canary_token_123")],
+    let config = config(dir.path(), &toml, &[token]);
+    GraphqlHost {
+        rt,
+        _dir: dir,
+        github,
+        host,
+        config,
+    }
+}
+
+impl GraphqlHost {
+    /// Checks `github.com/owner/{name}` for each name, as entries `gh-{i}`.
+    fn check_repositories(&self, names: &[String]) -> HashMap<String, ResourceCheck> {
+        let ids: Vec<String> = (0..names.len()).map(|i| format!("gh-{i}")).collect();
+        let urls: Vec<String> = names
+            .iter()
+            .map(|name| format!("https://github.com/owner/{name}"))
+            .collect();
+        let rows: Vec<(&str, &str, &str)> = ids
+            .iter()
+            .zip(&urls)
+            .map(|(id, url)| (id.as_str(), url.as_str(), "repository"))
+            .collect();
+        check(&self.config, &rows)
+    }
+
+    fn sent(&self) -> Vec<wiremock::Request> {
+        self.rt.block_on(self.github.received_requests()).unwrap()
+    }
+}
+
+#[test]
+fn with_a_token_n_repositories_cost_ceil_n_over_50_graphql_requests() {
+    let gh = graphql_host(
+        graphql_answer,
+        "",
+        ("CATWATCH_GITHUB_TOKEN", "ghp_canary_token_123"),
     );
     let n: usize = 120;
     let names: Vec<String> = (0..n)
@@ -1896,19 +1944,9 @@ fn with_a_token_n_repositories_cost_ceil_n_over_50_graphql_requests() {
             _ => format!("repo-{i}"),
         })
         .collect();
-    let ids: Vec<String> = (0..n).map(|i| format!("gh-{i}")).collect();
-    let urls: Vec<String> = names
-        .iter()
-        .map(|name| format!("https://github.com/owner/{name}"))
-        .collect();
-    let rows: Vec<(&str, &str, &str)> = ids
-        .iter()
-        .zip(&urls)
-        .map(|(id, url)| (id.as_str(), url.as_str(), "repository"))
-        .collect();
-    let results = check(&config, &rows);
+    let results = gh.check_repositories(&names);
 
-    let sent = rt.block_on(github.received_requests()).unwrap();
+    let sent = gh.sent();
     assert_eq!(sent.len(), n.div_ceil(50), "ceil(120/50) = 3 requests");
     for request in &sent {
         assert_eq!(request.method.as_str(), "POST");
@@ -1917,7 +1955,7 @@ fn with_a_token_n_repositories_cost_ceil_n_over_50_graphql_requests() {
             "Bearer ghp_canary_token_123"
         );
     }
-    assert!(host.front.handshakes() >= 1);
+    assert!(gh.host.front.handshakes() >= 1);
     assert_eq!(status(&results, "gh-0"), (Status::Dead, "github-not-found"));
     assert!(
         verdict(&results, "gh-0")
@@ -1945,40 +1983,14 @@ fn with_a_token_n_repositories_cost_ceil_n_over_50_graphql_requests() {
 /// GraphQL endpoint that answers every request with `answer`; the results
 /// and the number of GraphQL requests sent.
 fn graphql_run(answer: ResponseTemplate) -> (HashMap<String, ResourceCheck>, usize) {
-    let rt = runtime();
-    let dir = TempDir::new().unwrap();
-    let ca = tls::TestCa::new("catwatch GraphQL rate limit test CA");
-    let ca_pem = ca.write_pem(dir.path());
-    let github = rt.block_on(MockServer::start());
-    mount(
-        &rt,
-        &github,
-        Mock::given(method("POST"))
-            .and(path("/graphql"))
-            .respond_with(answer),
+    let gh = graphql_host(
+        answer,
+        "per_host_concurrency = 1\n",
+        ("GITHUB_TOKEN", "ghp_canary_token_321"),
     );
-    let host = rt.block_on(tls_host(&ca, &["api.github.com"], &github));
-    let toml = format!(
-        "{}[endpoints]\ngithub_api = \"https://api.github.com\"\n",
-        probe_with_tls("per_host_concurrency = 1\n", &host.resolve, &ca_pem)
-    );
-    let config = config(
-        dir.path(),
-        &toml,
-        &[("GITHUB_TOKEN", "ghp_canary_token_321")],
-    );
-    let ids: Vec<String> = (0..60).map(|i| format!("gh-{i}")).collect();
-    let urls: Vec<String> = (0..60)
-        .map(|i| format!("https://github.com/owner/repo-{i}"))
-        .collect();
-    let rows: Vec<(&str, &str, &str)> = ids
-        .iter()
-        .zip(&urls)
-        .map(|(id, url)| (id.as_str(), url.as_str(), "repository"))
-        .collect();
-    let results = check(&config, &rows);
-    let sent = rt.block_on(github.received_requests()).unwrap().len();
-    (results, sent)
+    let names: Vec<String> = (0..60).map(|i| format!("repo-{i}")).collect();
+    let results = gh.check_repositories(&names);
+    (results, gh.sent().len())
 }
 
 #[test]
