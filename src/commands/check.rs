@@ -61,19 +61,18 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
         .map(|at| listing.entry_paths[at].clone())
         .collect();
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let (entries, results, health) = load_and_gather(
+    let (mut judged, health) = load_and_gather(
         config,
         &listing,
         &selection,
         &known.validators,
         show_progress,
     )?;
-    let (entries, results) = in_catalog_order(entries, results, &catalog_order);
+    in_catalog_order(&mut judged, &catalog_order);
     let now = config.now;
-    let mut report = report(config, &entries, results, shard, now);
-    // The entries are not needed past the report: freed before the state is
-    // read and written again, which is the run's largest moment.
-    free_in_background(entries);
+    // The entries are dropped as the report takes their checks: none is
+    // held past it, when the state is read and written again.
+    let mut report = report(config, judged, shard, now);
     if !args.no_state {
         let checks: Vec<&ResourceCheck> = report.resources.iter().map(|r| &r.check).collect();
         state::record_checks(&config.state, &checks, now)
@@ -260,14 +259,14 @@ fn changed_files(dir: &Path, rev: &str) -> anyhow::Result<Vec<String>> {
 /// gate refuse the catalog (an error in a later file, or a duplicate across
 /// files), the probing stops at once and the command fails with the gate's
 /// error, writing nothing, as if nothing had been probed. Returns the
-/// selected entries in catalog order and their checks, one for one.
+/// selected entries, each with its check, in the order they were probed.
 fn load_and_gather(
     config: &Config,
     listing: &catalog::Listing,
     selection: &Selection,
     known: &HashMap<String, Validators>,
     show_progress: bool,
-) -> anyhow::Result<(Vec<Entry>, Vec<ResourceCheck>, NetworkHealth)> {
+) -> anyhow::Result<(Vec<Judged<Entry>>, NetworkHealth)> {
     let bar = progress_bar(show_progress);
     // Bounded (see `probe::PROBE_QUEUE`): the gate reads on only as fast as
     // the entries are probed.
@@ -318,10 +317,12 @@ fn load_and_gather(
         gated
     });
     bar.finish_and_clear();
-    let (pairs, health) = gated?;
-    let (entries, checks) = pairs.into_iter().unzip();
-    Ok((entries, checks, health))
+    gated
 }
+
+/// An entry and its check, boxed: a run holds one per entry, and moving
+/// and sorting 8-byte boxes copies little (the pair is some 550 bytes).
+type Judged<E> = Box<(E, ResourceCheck)>;
 
 /// Probes `entries` as they come and judges each as soon as its last URL
 /// has answered, while slower answers are still awaited. Returns each entry
@@ -332,8 +333,10 @@ async fn probe_and_judge<E: Borrow<Entry>>(
     entries: impl Stream<Item = E>,
     known: &HashMap<String, Validators>,
     bar: &indicatif::ProgressBar,
-) -> (Vec<(E, ResourceCheck)>, NetworkHealth) {
-    let mut judged: Vec<Option<(E, ResourceCheck)>> = Vec::new();
+) -> (Vec<Judged<E>>, NetworkHealth) {
+    // Boxed: the slots grow as entries complete in any order, and a grown
+    // vector of 8-byte slots copies little and wastes little.
+    let mut judged: Vec<Option<Box<(E, ResourceCheck)>>> = Vec::new();
     let scrubber = config.secrets.scrubber();
     let judge = |index: usize, entry: E, seen: Vec<Observation>| {
         let mut check = classify::judge(entry.borrow(), seen, &config.policy, config.now);
@@ -349,13 +352,13 @@ async fn probe_and_judge<E: Borrow<Entry>>(
         if judged.len() <= index {
             judged.resize_with(index + 1, || None);
         }
-        judged[index] = Some((entry, check));
+        judged[index] = Some(Box::new((entry, check)));
     };
     prober.probe_stream(entries, known, bar, judge).await;
-    let mut pairs = Vec::with_capacity(judged.len());
+    let mut pairs: Vec<Judged<E>> = Vec::with_capacity(judged.iter().flatten().count());
     pairs.extend(judged.into_iter().flatten());
     let health = settle_network(&mut pairs, config);
-    let counts = crate::state::count_statuses(pairs.iter().map(|(_, check)| check));
+    let counts = crate::state::count_statuses(pairs.iter().map(|pair| &pair.1));
     tracing::info!(
         resources = pairs.len(),
         statuses = %counts
@@ -372,16 +375,14 @@ async fn probe_and_judge<E: Borrow<Entry>>(
 /// Judges the run's own network over every observation (`policy::network`)
 /// and, when it was unavailable, judges again the entries whose probes failed
 /// on it: those failures become `unknown`, never dead.
-fn settle_network<E: Borrow<Entry>>(
-    pairs: &mut [(E, ResourceCheck)],
-    config: &Config,
-) -> NetworkHealth {
+fn settle_network<E: Borrow<Entry>>(pairs: &mut [Judged<E>], config: &Config) -> NetworkHealth {
     let health = network::assess(
-        pairs.iter().flat_map(|(_, check)| &check.observations),
+        pairs.iter().flat_map(|pair| &pair.1.observations),
         &config.policy,
     );
     if health.unavailable {
-        for (entry, check) in pairs.iter_mut() {
+        for pair in pairs.iter_mut() {
+            let (entry, check) = &mut **pair;
             let mut observations = std::mem::take(&mut check.observations);
             let mut changed = false;
             for observation in &mut observations {
@@ -398,15 +399,10 @@ fn settle_network<E: Borrow<Entry>>(
     health
 }
 
-/// `entries` and their `results` (one for one) sorted back into catalog order.
-fn in_catalog_order(
-    entries: Vec<Entry>,
-    results: Vec<ResourceCheck>,
-    order: &HashMap<String, usize>,
-) -> (Vec<Entry>, Vec<ResourceCheck>) {
-    let mut pairs: Vec<(Entry, ResourceCheck)> = entries.into_iter().zip(results).collect();
-    pairs.sort_by_key(|(entry, _)| order.get(&entry.id).copied().unwrap_or(usize::MAX));
-    pairs.into_iter().unzip()
+/// The entries and their checks sorted back into catalog order, in place
+/// (ids are unique, so an unstable sort needs no second buffer).
+fn in_catalog_order(judged: &mut [Judged<Entry>], order: &HashMap<String, usize>) {
+    judged.sort_unstable_by_key(|pair| order.get(&pair.0.id).copied().unwrap_or(usize::MAX));
 }
 
 /// Probes `entries` and judges each one. `known` holds the validators from the
@@ -447,7 +443,10 @@ pub fn gather(
         .collect();
     let mut checks: Vec<(usize, ResourceCheck)> = judged
         .into_iter()
-        .map(|(entry, check)| (position[entry.id.as_str()], check))
+        .map(|pair| {
+            let (entry, check) = *pair;
+            (position[entry.id.as_str()], check)
+        })
         .collect();
     checks.sort_by_key(|(at, _)| *at);
     Ok(checks.into_iter().map(|(_, check)| check).collect())
@@ -480,22 +479,22 @@ fn progress_bar(show: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// The report of `results`, which follow `entries` one for one.
+/// The report of the `judged` entries, in their order. Each entry is
+/// dropped once its check is in the report.
 fn report(
     config: &Config,
-    entries: &[Entry],
-    results: Vec<ResourceCheck>,
+    judged: Vec<Judged<Entry>>,
     shard: Option<Shard>,
     now: Timestamp,
 ) -> CheckReport {
-    let resources = entries
-        .iter()
-        .zip(results)
-        .map(|(entry, check)| {
+    let resources = judged
+        .into_iter()
+        .map(|pair| {
+            let (entry, check) = *pair;
             let exempted = !entry.exemptions.is_empty() && {
-                let verdict = classify::classify(entry, &check.observations, &config.policy, now);
+                let verdict = classify::classify(&entry, &check.observations, &config.policy, now);
                 verdict.status == check.status
-                    && classify::exemption(entry, &verdict, now).is_some()
+                    && classify::exemption(&entry, &verdict, now).is_some()
             };
             CheckedResource { check, exempted }
         })
