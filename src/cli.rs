@@ -79,9 +79,10 @@ pub struct TableArgs {
     /// Fail (exit 1) when the committed table differs from the catalog, instead of writing it.
     #[arg(long)]
     pub check: bool,
-    /// The Markdown file that holds the table between its markers.
-    #[arg(long, default_value = "CATALOG.md", value_name = "FILE")]
-    pub file: PathBuf,
+    /// The Markdown file that holds the table between its markers; default:
+    /// CATALOG.md beside the catalog directory's settings (the repository's root).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

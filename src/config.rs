@@ -20,6 +20,8 @@ pub const DEFAULT_CONFIG_FILE: &str = "catwatch.toml";
 /// The largest settings file read (the full example is about 8 KiB).
 const MAX_SETTINGS_BYTES: u64 = 1024 * 1024;
 pub const DEFAULT_CATALOG_DIR: &str = "catalog";
+/// Where `catwatch table` writes Table 1, beside the catalog directory.
+pub const DEFAULT_TABLE_FILE: &str = "CATALOG.md";
 
 /// catwatch.toml as written. Unknown keys are errors, so a typo never silently
 /// falls back to a default.
@@ -186,10 +188,15 @@ impl Config {
     /// Builds the configuration from the command line, the settings file (the
     /// one named, else ./catwatch.toml when it exists) and the environment.
     pub fn load(cli: &Cli, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let named = cli.config.clone();
-        let path = named.clone().or_else(|| {
-            let default = PathBuf::from(DEFAULT_CONFIG_FILE);
-            default.is_file().then_some(default)
+        let root = match (&cli.config, &cli.catalog) {
+            (None, None) => std::env::current_dir()
+                .map(|here| discover_root(&here))
+                .unwrap_or(Root::Here),
+            _ => Root::Here,
+        };
+        let path = cli.config.clone().or_else(|| match &root {
+            Root::Settings(path) => Some(path.clone()),
+            Root::Catalog(_) | Root::Here => None,
         });
         let (file, base_dir) = match &path {
             Some(path) => {
@@ -207,13 +214,16 @@ impl Config {
                 check_ranges(path, &file, &text)?;
                 (file, base)
             }
-            None => (FileSettings::default(), PathBuf::new()),
+            None => match root {
+                Root::Catalog(base) => (FileSettings::default(), base),
+                Root::Settings(_) | Root::Here => (FileSettings::default(), PathBuf::new()),
+            },
         };
         let catalog_dir = cli
             .catalog
             .clone()
             .or_else(|| file.catalog.as_ref().map(|dir| base_dir.join(dir)))
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_CATALOG_DIR));
+            .unwrap_or_else(|| base_dir.join(DEFAULT_CATALOG_DIR));
         let config = Config {
             catalog_dir,
             probe: resolve_probe_paths(file.probe, &base_dir),
@@ -235,6 +245,45 @@ impl Config {
         };
         Ok(config)
     }
+}
+
+/// Where a run given neither `--config` nor `--catalog` finds its catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Root {
+    /// The settings file found (relative to the current directory).
+    Settings(PathBuf),
+    /// A directory holding `catalog/` and no settings file (relative, such
+    /// as `..`), so that paths in findings stay relative to where the user is.
+    Catalog(PathBuf),
+    /// Nothing found: the current directory, as before.
+    Here,
+}
+
+/// Walks up from `here`, as git and cargo do, to the first directory that
+/// holds `catwatch.toml` or a `catalog/` directory: so that `catwatch lint`
+/// works from `catalog/` or any folder of the catalog's repository. The walk
+/// stops at the repository's root (a directory holding `.git`), so a catalog
+/// somewhere above the repository is never picked up by surprise.
+fn discover_root(here: &Path) -> Root {
+    let mut up = PathBuf::new();
+    for dir in here.ancestors() {
+        let settings = dir.join(DEFAULT_CONFIG_FILE);
+        if settings.is_file() {
+            return Root::Settings(up.join(DEFAULT_CONFIG_FILE));
+        }
+        if dir.join(DEFAULT_CATALOG_DIR).is_dir() {
+            return if up.as_os_str().is_empty() {
+                Root::Here
+            } else {
+                Root::Catalog(up)
+            };
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+        up.push("..");
+    }
+    Root::Here
 }
 
 /// Holds every number of the file to its range ([`ranges::RANGES`]),

@@ -599,3 +599,60 @@ fn a_thousand_mutated_entries_are_judged_without_a_panic() {
     }
     assert_eq!(judged, 1000);
 }
+
+/// `cd catalog && catwatch lint` works: the root is found by walking up to
+/// `catalog/` (or `catwatch.toml`), and findings name paths relative to where
+/// the user is, so a terminal or editor can open them.
+#[test]
+fn lint_finds_the_catalog_from_any_folder_of_the_repository() {
+    let repo = scratch_catalog();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    let nested = repo.path().join("docs/notes");
+    std::fs::create_dir_all(&nested).unwrap();
+    edit(
+        &repo.path().join("catalog/covid-ct.yaml"),
+        "id: covid-ct",
+        "id: covid-ct-renamed",
+    );
+    for (dir, prefix) in [
+        (repo.path().to_path_buf(), "catalog"),
+        (repo.path().join("catalog"), "../catalog"),
+        (nested.clone(), "../../catalog"),
+    ] {
+        let (code, rows, _) = lint_json(&dir, &[]);
+        assert_eq!(code, 1, "from {}", dir.display());
+        assert_eq!(
+            rows,
+            [row(&format!("{prefix}/covid-ct.yaml"), 2, 5, "id-mismatch")],
+            "from {}",
+            dir.display()
+        );
+    }
+    // `catwatch table` writes CATALOG.md at the root, not in the folder the
+    // user stands in.
+    let entry = repo.path().join("catalog/covid-ct.yaml");
+    edit(&entry, "id: covid-ct-renamed", "id: covid-ct");
+    let done = catwatch(&repo.path().join("catalog"))
+        .arg("table")
+        .output()
+        .unwrap();
+    assert_eq!(done.status.code(), Some(0), "{done:?}");
+    assert!(repo.path().join("CATALOG.md").is_file());
+    assert!(!repo.path().join("catalog/CATALOG.md").exists());
+    edit(&entry, "id: covid-ct", "id: covid-ct-renamed");
+
+    // A settings file is found the same way, and its `catalog` is used.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::create_dir(other.path().join(".git")).unwrap();
+    std::fs::rename(repo.path().join("catalog"), other.path().join("entries")).unwrap();
+    std::fs::write(other.path().join("catwatch.toml"), "catalog = \"entries\"\n").unwrap();
+    let (code, rows, _) = lint_json(&other.path().join("entries"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(rows, [row("../entries/covid-ct.yaml", 2, 5, "id-mismatch")]);
+
+    // The walk stops at the repository's root: a catalog above it is not used.
+    let inner = other.path().join("entries/inner");
+    std::fs::create_dir_all(inner.join(".git")).unwrap();
+    let out = catwatch(&inner).arg("lint").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}

@@ -12,7 +12,9 @@ use crate::report::table;
 pub fn run(config: &Config, args: TableArgs) -> anyhow::Result<Outcome> {
     let entries = catalog::load_entries(&config.catalog_dir, crate::lint::today(config.now))?;
     let rendered = table::render(&entries);
-    let file = &args.file;
+    let file = &args
+        .file
+        .unwrap_or_else(|| config.base_dir.join(crate::config::DEFAULT_TABLE_FILE));
     let current =
         match crate::catalog::read::read_own_text(file, 64 * 1024 * 1024, "the table file") {
             Ok(text) => Some(text),

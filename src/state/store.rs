@@ -57,7 +57,7 @@ pub fn with_lock<T>(
 ) -> anyhow::Result<Locked<T>> {
     let path = lock_path(state);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs_err::create_dir_all(dir)?;
+        make_state_dir(dir).map_err(io("create the state directory", dir))?;
     }
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -203,6 +203,25 @@ fn quarantine(path: &Path, now: Timestamp) -> Result<PathBuf, StoreError> {
     Ok(target)
 }
 
+/// Creates the state's directory when it is missing. One that catwatch
+/// creates inside a git work tree gets a `.gitignore` of `*` (as ruff's and
+/// pytest's caches do), so a first `catwatch check` in a clone leaves nothing
+/// for `git status` to show. A directory that exists is left as it is.
+fn make_state_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    let absolute = std::path::absolute(dir)?;
+    if absolute.ancestors().any(|d| d.join(".git").exists()) {
+        std::fs::write(
+            dir.join(".gitignore"),
+            "# Created by catwatch: the state of its runs, not for git.\n*\n",
+        )?;
+    }
+    Ok(())
+}
+
 /// Writes the state atomically: a reader (or a crash) sees the old file or the
 /// new one, never a mix.
 pub fn save(path: &Path, state: &State) -> Result<(), StoreError> {
@@ -210,7 +229,7 @@ pub fn save(path: &Path, state: &State) -> Result<(), StoreError> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&dir).map_err(io("create the state directory", &dir))?;
+    make_state_dir(&dir).map_err(io("create the state directory", &dir))?;
     let mut temp = tempfile::Builder::new()
         .prefix(&temporary_prefix(path))
         .suffix(".tmp")
@@ -261,6 +280,38 @@ fn default_permissions() -> Option<std::fs::Permissions> {
 
 #[cfg(test)]
 mod tests {
+
+    /// A first run in a clone leaves nothing for `git status`: the state's
+    /// directory, which catwatch creates, is ignored by a `.gitignore` of its
+    /// own; outside a work tree, or in a directory that exists, none is written.
+    #[test]
+    fn a_state_directory_made_in_a_work_tree_is_ignored_by_git() {
+        let repo = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .args(args)
+                .current_dir(repo.path())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        git(&["init", "--quiet"]);
+        let state = repo.path().join("state/catwatch-state.json");
+        save(&state, &State::default()).unwrap();
+        assert!(state.is_file());
+        assert_eq!(git(&["status", "--porcelain", "--untracked-files=all"]), "");
+
+        let elsewhere = tempfile::tempdir().unwrap();
+        let state = elsewhere.path().join("deep/state.json");
+        save(&state, &State::default()).unwrap();
+        assert!(!elsewhere.path().join("deep/.gitignore").exists());
+
+        let existing = repo.path().join("kept");
+        std::fs::create_dir(&existing).unwrap();
+        save(&existing.join("state.json"), &State::default()).unwrap();
+        assert!(!existing.join(".gitignore").exists());
+    }
     use super::*;
 
     fn now() -> Timestamp {
