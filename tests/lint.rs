@@ -645,7 +645,11 @@ fn lint_finds_the_catalog_from_any_folder_of_the_repository() {
     let other = tempfile::tempdir().unwrap();
     std::fs::create_dir(other.path().join(".git")).unwrap();
     std::fs::rename(repo.path().join("catalog"), other.path().join("entries")).unwrap();
-    std::fs::write(other.path().join("catwatch.toml"), "catalog = \"entries\"\n").unwrap();
+    std::fs::write(
+        other.path().join("catwatch.toml"),
+        "catalog = \"entries\"\n",
+    )
+    .unwrap();
     let (code, rows, _) = lint_json(&other.path().join("entries"), &[]);
     assert_eq!(code, 1);
     assert_eq!(rows, [row("../entries/covid-ct.yaml", 2, 5, "id-mismatch")]);

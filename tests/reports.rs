@@ -342,8 +342,21 @@ fn screenshot_of_the_catalog_page() {
 /// Loads the page in Chromium through tests/support/cdp.py, evaluates the
 /// expressions in order, and returns (results, everything the page logged).
 fn devtools(page: &Path, expressions: &[&str]) -> (Vec<serde_json::Value>, Vec<String>) {
+    devtools_on(page, None, expressions)
+}
+
+/// [`devtools`] on a screen of `viewport` (`"390x844"`: a phone, mobile).
+fn devtools_on(
+    page: &Path,
+    viewport: Option<&str>,
+    expressions: &[&str],
+) -> (Vec<serde_json::Value>, Vec<String>) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/cdp.py");
-    let output = Command::new("python3")
+    let mut command = Command::new("python3");
+    if let Some(viewport) = viewport {
+        command.env("CDP_VIEWPORT", viewport);
+    }
+    let output = command
         .arg(script)
         .arg(page)
         .args(expressions)
@@ -411,4 +424,141 @@ fn the_filters_work_without_script_and_the_page_logs_nothing() {
         results[6]
     );
     assert_eq!(results[7], 0, "no script element");
+}
+
+/// Long URLs (a moved-to address, a message quoting a URL) wrap on a phone:
+/// on a 390 px screen nothing is wider than the screen, so nothing scrolls
+/// sideways, in the real browser.
+#[test]
+fn long_urls_wrap_on_a_phone_sized_screen() {
+    let mut report = sample_report::fixture();
+    let long = format!(
+        "https://data.example.org/collections/{}/versions/latest/download?token={}",
+        "a".repeat(120),
+        "b".repeat(80)
+    );
+    report.resources[2].moved_to = Some(long.clone());
+    report.resources[2].message = Some(format!("{long}: answered 301 to {long}"));
+    report.resources[0].url = long.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let page = write_page(dir.path(), &html::render(&report));
+    // The table of all resources scrolls inside its own box (eleven columns
+    // do not fit a phone); everything else must fit the screen.
+    let widest = "Math.max(...[...document.querySelectorAll('body *')]\
+        .filter(e => !e.closest('.table-wrap'))\
+        .map(e => e.getBoundingClientRect().right))";
+    let name_cell = "document.querySelector('tr[data-id=\"alpha-ct\"] th').getBoundingClientRect().width";
+    let (results, logged) = devtools_on(
+        &page,
+        Some("390x844"),
+        &[
+            "window.innerWidth",
+            "document.documentElement.scrollWidth",
+            widest,
+            "document.body.innerText.includes('versions/latest')",
+            name_cell,
+        ],
+    );
+    assert!(logged.is_empty(), "{logged:#?}");
+    assert_eq!(results[0], 390, "the screen is a phone's, and nothing widens it");
+    assert!(
+        results[1].as_f64().unwrap() <= 390.0,
+        "the page scrolls sideways: {} px wide",
+        results[1]
+    );
+    assert!(
+        results[2].as_f64().unwrap() <= 390.5,
+        "an element reaches {} px",
+        results[2]
+    );
+    assert_eq!(results[3], true, "the long URL is on the page");
+    assert!(
+        results[4].as_f64().unwrap() <= 390.0,
+        "the name cell holding the long URL is {} px wide",
+        results[4]
+    );
+}
+
+/// Before any run, the page, the Markdown and the catalog badge say "not
+/// checked yet": never "nothing is broken" or "0/49 ok".
+#[test]
+fn a_report_with_no_checks_says_not_checked_yet() {
+    let mut report = sample_report::from_catalog();
+    for r in &mut report.resources {
+        r.status = None;
+        r.since = None;
+        r.reason = None;
+        r.message = None;
+        r.moved_to = None;
+        r.flapping = false;
+        r.history.clear();
+    }
+    report.last_successful_run = None;
+    let markdown = markdown::render(&report);
+    assert!(markdown.contains("Not checked yet"), "{markdown}");
+    assert!(!markdown.contains("Nothing is broken"), "{markdown}");
+    let page = html::render(&report);
+    assert!(page.contains("Not checked yet"));
+    assert!(!page.contains("Nothing is broken"));
+    let badges = badges::render(&report).unwrap();
+    let catalog: serde_json::Value = serde_json::from_str(&badges[0].1).unwrap();
+    assert_eq!(catalog["message"], "not checked yet");
+    assert_eq!(catalog["color"], "lightgrey");
+    // One checked resource is enough for the usual words.
+    report.resources[0].status = Some(catwatch::observation::Status::Ok);
+    assert!(markdown::render(&report).contains("Nothing is broken"));
+    let badges = badges::render(&report).unwrap();
+    let catalog: serde_json::Value = serde_json::from_str(&badges[0].1).unwrap();
+    assert_eq!(catalog["message"], format!("1/{} ok", report.resources.len()));
+}
+
+/// A researcher browses the page as a catalog: access and licence-family
+/// filters beside the modality and status ones, combined, in the real
+/// browser, still without a script under the same policy.
+#[test]
+fn access_and_licence_filters_work_without_script() {
+    use catwatch::catalog::entry::{Access, License, LicenseStatus};
+    let mut report = sample_report::fixture();
+    let license = |spdx: Option<&str>, name: Option<&str>| License {
+        spdx: spdx.map(str::to_owned),
+        name: name.map(str::to_owned),
+        url: None,
+        status: LicenseStatus::Confirmed,
+    };
+    // fixture order: alpha-ct xss-probe beta-xray gamma-archive
+    // delta-ultrasound epsilon-papers zeta-repo eta-kaggle theta-new
+    report.resources[1].license = license(Some("CC-BY-NC-SA-4.0"), None);
+    report.resources[2].license = license(Some("CC0-1.0"), None);
+    report.resources[3].license = license(None, Some("Custom research licence"));
+    report.resources[4].license = license(None, None);
+    report.resources[6].access = Access::Agreement;
+    let dir = tempfile::tempdir().unwrap();
+    let page = write_page(dir.path(), &html::render(&report));
+    let click = |id: &str| format!("document.getElementById('{id}').click(); {VISIBLE_IDS}");
+    let steps = [
+        click("l-nc"),
+        click("l-cc0"),
+        click("l-other"),
+        click("l-unknown"),
+        click("l-all") + "; " + &click("a-registration"),
+        click("a-agreement"),
+        click("a-open") + "; " + &click("l-cc-by") + "; " + &click("m-ct"),
+        "document.querySelectorAll('#a-request, #a-closed').length".to_owned(),
+        "document.scripts.length".to_owned(),
+    ];
+    let steps: Vec<&str> = steps.iter().map(String::as_str).collect();
+    let (results, logged) = devtools(&page, &steps);
+    assert!(logged.is_empty(), "{logged:#?}");
+    assert_eq!(results[0], "xss-probe", "non-commercial licences");
+    assert_eq!(results[1], "beta-xray", "public domain");
+    assert_eq!(results[2], "gamma-archive", "a named licence without SPDX id");
+    assert_eq!(results[3], "delta-ultrasound", "no licence known");
+    assert_eq!(results[4], "epsilon-papers", "registration");
+    assert_eq!(results[5], "zeta-repo", "data agreement");
+    assert_eq!(
+        results[6], "alpha-ct eta-kaggle theta-new",
+        "open, CC BY and CT, combined"
+    );
+    assert_eq!(results[7], 0, "no chip for an access model nobody has");
+    assert_eq!(results[8], 0, "no script element");
 }

@@ -37,7 +37,10 @@ pub fn render(report: &StatusReport) -> Result<Vec<(String, String)>, UnsafeId> 
         .filter(|r| r.status == Some(Status::Ok))
         .count();
     let total = report.resources.len();
-    let catalog_color = if total > 0 && ok == total {
+    let checked = report.resources.iter().any(|r| r.status.is_some());
+    let catalog_color = if !checked {
+        "lightgrey"
+    } else if total > 0 && ok == total {
         "brightgreen"
     } else if ok * 10 >= total * 8 {
         "yellowgreen"
@@ -49,7 +52,11 @@ pub fn render(report: &StatusReport) -> Result<Vec<(String, String)>, UnsafeId> 
         to_json(&Endpoint {
             schema_version: 1,
             label: "catwatch",
-            message: format!("{ok}/{total} ok"),
+            message: if checked {
+                format!("{ok}/{total} ok")
+            } else {
+                "not checked yet".to_owned()
+            },
             color: catalog_color,
         }),
     )];

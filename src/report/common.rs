@@ -37,6 +37,20 @@ pub fn attention_list(report: &StatusReport) -> Vec<&ResourceStatus> {
     list
 }
 
+/// What an empty "needs attention" list means: only a run that checked
+/// something can say nothing is broken. A page or digest rendered before the
+/// first check says so instead of reassuring.
+pub fn empty_attention_text(report: &StatusReport) -> &'static str {
+    if report.resources.iter().any(|r| r.status.is_some()) {
+        "Nothing is broken."
+    } else {
+        NOT_CHECKED_YET
+    }
+}
+
+/// The words for a catalog or resource no run has checked.
+pub const NOT_CHECKED_YET: &str = "Not checked yet: no run of `catwatch check` or `catwatch monitor` has recorded these resources.";
+
 /// How many resources have each status (in `Status::ALL` order), and how many
 /// were never checked. Statuses with no resource are left out.
 pub fn counts(report: &StatusReport) -> (Vec<(Status, usize)>, usize) {

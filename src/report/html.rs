@@ -1,7 +1,7 @@
 //! The static status page: one self-contained HTML file.
 //!
-//! It loads nothing from elsewhere and runs no script: filtering by modality
-//! and by status is plain CSS (`:has()` on checkboxes and radio buttons). The
+//! It loads nothing from elsewhere and runs no script: filtering by modality,
+//! status, access and licence family is plain CSS (`:has()` on checkboxes and radio buttons). The
 //! Content-Security-Policy allows exactly the one inline stylesheet (by its
 //! SHA-256) and `data:` images, so even markup that slipped through escaping
 //! could neither run nor load anything. Every piece of text from the catalog
@@ -14,7 +14,7 @@ use sha2::{Digest as _, Sha256};
 use crate::catalog::entry::{Access, Flag, ResourceKind};
 use crate::observation::Status;
 use crate::report::common::{
-    age, attention_list, counts, day, flag_letter, minute, needs_attention,
+    age, attention_list, counts, day, empty_attention_text, flag_letter, minute, needs_attention,
 };
 use crate::report::escape::{html, html_link};
 use crate::report::model::{ResourceStatus, StatusReport};
@@ -133,7 +133,11 @@ fn attention(out: &mut String, report: &StatusReport) {
         list.len()
     );
     if list.is_empty() {
-        out.push_str("<p class=\"calm\">Nothing is broken.</p>\n</details>\n");
+        let _ = writeln!(
+            out,
+            "<p class=\"calm\">{}</p>\n</details>",
+            html(empty_attention_text(report))
+        );
         return;
     }
     out.push_str("<ul>\n");
@@ -189,7 +193,82 @@ fn filters(out: &mut String, report: &StatusReport) {
     if unchecked > 0 {
         out.push_str("<label class=\"chip\"><input type=\"radio\" name=\"status\" id=\"s-none\"><span>not checked</span></label>\n");
     }
+    // Access and licence: a chip for each value some resource has.
+    let groups: [(&str, &str, Vec<(&str, &str)>); 2] = [
+        (
+            "Access",
+            "a",
+            ACCESS
+                .iter()
+                .filter(|(access, _, _)| report.resources.iter().any(|r| r.access == *access))
+                .map(|(_, key, title)| (*key, *title))
+                .collect(),
+        ),
+        (
+            "Licence",
+            "l",
+            LICENSE_FAMILIES
+                .iter()
+                .filter(|(key, _)| {
+                    report
+                        .resources
+                        .iter()
+                        .any(|r| license_family(&r.license) == *key)
+                })
+                .copied()
+                .collect(),
+        ),
+    ];
+    for (legend, prefix, chips) in groups {
+        let _ = writeln!(
+            out,
+            "</fieldset>\n<fieldset><legend>{legend}</legend>\n\
+             <label class=\"chip\"><input type=\"radio\" name=\"{prefix}\" id=\"{prefix}-all\" checked><span>All</span></label>"
+        );
+        for (key, title) in chips {
+            let _ = writeln!(
+                out,
+                "<label class=\"chip\"><input type=\"radio\" name=\"{prefix}\" id=\"{prefix}-{key}\"><span>{title}</span></label>"
+            );
+        }
+    }
     out.push_str("</fieldset>\n</section>\n");
+}
+
+/// Every access model: the value, its filter key and its chip's words.
+const ACCESS: [(Access, &str, &str); 5] = [
+    (Access::Open, "open", "Open"),
+    (Access::Registration, "registration", "Registration"),
+    (Access::Request, "request", "On request"),
+    (Access::Agreement, "agreement", "Data agreement"),
+    (Access::Closed, "closed", "Closed"),
+];
+
+fn access_key(access: Access) -> &'static str {
+    ACCESS
+        .iter()
+        .find(|(a, _, _)| *a == access)
+        .map_or("closed", |(_, key, _)| key)
+}
+
+/// The licence families a reader filters by, read off the SPDX id alone
+/// (a licence the catalog names without one is "other").
+const LICENSE_FAMILIES: [(&str, &str); 5] = [
+    ("cc0", "Public domain (CC0, PDDL)"),
+    ("cc-by", "CC BY, BY-SA"),
+    ("nc", "Non-commercial (…-NC)"),
+    ("other", "Other licence"),
+    ("unknown", "Unknown"),
+];
+
+fn license_family(license: &crate::catalog::entry::License) -> &'static str {
+    match (license.spdx.as_deref(), license.name.as_deref()) {
+        (Some("CC0-1.0" | "PDDL-1.0"), _) => "cc0",
+        (Some(spdx), _) if spdx.contains("-NC") => "nc",
+        (Some(spdx), _) if spdx.starts_with("CC-BY-") => "cc-by",
+        (Some(_), _) | (None, Some(_)) => "other",
+        (None, None) => "unknown",
+    }
 }
 
 fn table(out: &mut String, report: &StatusReport) {
@@ -222,6 +301,12 @@ fn row(out: &mut String, r: &ResourceStatus, report: &StatusReport) {
     for ((key, _), (_, flag)) in MODALITIES.iter().zip(flags.iter()) {
         let _ = write!(out, " data-{key}=\"{}\"", flag_letter(*flag));
     }
+    let _ = write!(
+        out,
+        " data-access=\"{}\" data-license=\"{}\"",
+        access_key(r.access),
+        license_family(&r.license)
+    );
     out.push_str(">\n");
     let mut sub = format!(
         "{} · {} · {} · {} · verified {}",
@@ -371,6 +456,18 @@ pub fn stylesheet() -> String {
             "body:has(#s-{status}:checked) tr.row:not(.st-{status}){{display:none}}"
         );
     }
+    for (_, key, _) in ACCESS {
+        let _ = writeln!(
+            css,
+            "body:has(#a-{key}:checked) tr.row:not([data-access=\"{key}\"]){{display:none}}"
+        );
+    }
+    for (key, _) in LICENSE_FAMILIES {
+        let _ = writeln!(
+            css,
+            "body:has(#l-{key}:checked) tr.row:not([data-license=\"{key}\"]){{display:none}}"
+        );
+    }
     css
 }
 
@@ -381,7 +478,9 @@ const BASE_CSS: &str = r#"
 --ok:#3fb950;--stale:#d29922;--moved:#f0883e;--failing:#f0883e;--dead:#f85149;--blocked:#58a6ff;--archived:#8d96a0;--unknown:#8d96a0;--none:#6e7681}}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--text);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",sans-serif}
+body{margin:0;background:var(--bg);color:var(--text);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",sans-serif;overflow-wrap:break-word}
+.why,tbody th,.calm,footer p{overflow-wrap:anywhere}
+.needs li>*{min-width:0}
 a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
 .wrap{max-width:1240px;margin:0 auto;padding:0 24px}
 .top{background:var(--panel);border-bottom:1px solid var(--line);padding:28px 0 20px;margin-bottom:20px}
@@ -417,7 +516,7 @@ legend{float:left;margin-right:6px;font-size:13px;font-weight:600;color:var(--mu
 .chip span{display:inline-block;padding:3px 11px;border-radius:999px;border:1px solid var(--line);background:var(--panel)}
 .chip input:checked+span{background:var(--accent);border-color:var(--accent);color:#fff}
 .chip input:focus-visible+span{outline:2px solid var(--accent);outline-offset:2px}
-.table-wrap{overflow-x:auto;background:var(--panel);border:1px solid var(--line);border-radius:10px}
+.table-wrap{position:relative;overflow-x:auto;background:var(--panel);border:1px solid var(--line);border-radius:10px}
 table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{padding:9px 12px;text-align:left;vertical-align:top;border-top:1px solid var(--line)}
 thead th{border-top:0;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600;white-space:nowrap;background:var(--panel);position:sticky;top:0}

@@ -7,7 +7,9 @@
 use std::fmt::Write as _;
 
 use crate::observation::Status;
-use crate::report::common::{self, age, attention_list, counts, day, flag_letter, minute};
+use crate::report::common::{
+    self, age, attention_list, counts, day, empty_attention_text, flag_letter, minute,
+};
 use crate::report::escape;
 use crate::report::model::{ResourceStatus, StatusReport};
 
@@ -56,7 +58,8 @@ pub fn attention_section(report: &StatusReport) -> String {
     let list = attention_list(report);
     let mut out = format!("## Needs attention ({})\n\n", list.len());
     if list.is_empty() {
-        out.push_str("Nothing is broken.\n");
+        out.push_str(empty_attention_text(report));
+        out.push('\n');
         return out;
     }
     for r in list {

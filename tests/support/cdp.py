@@ -11,7 +11,8 @@ Prints one JSON object on stdout:
      "log": ["<source>/<level>: <text>", ...],  # browser log: CSP violations, network errors
      "exceptions": ["<text>", ...]}
 
-Each expression runs with returnByValue, after the load event. Chromium is
+Each expression runs with returnByValue, after the load event. With
+CDP_VIEWPORT=WIDTHxHEIGHT the page is laid out on a mobile screen that size. Chromium is
 Debian's `chromium`; the whole run is bounded by a 60 s deadline. No network:
 the page is a local file and every background service is switched off.
 """
@@ -90,6 +91,13 @@ def main():
             "result"]["sessionId"]
         for domain in ("Runtime.enable", "Log.enable", "Page.enable"):
             pipe.send(domain, session=session)
+        # CDP_VIEWPORT=390x844: a phone-sized screen (CSS pixels, mobile).
+        viewport = os.environ.get("CDP_VIEWPORT")
+        if viewport:
+            width, height = (int(n) for n in viewport.split("x"))
+            pipe.send("Emulation.setDeviceMetricsOverride",
+                      {"width": width, "height": height, "deviceScaleFactor": 3,
+                       "mobile": True}, session=session)
         pipe.send("Page.navigate", {"url": "file://" + page}, session=session)
         pipe.wait(lambda m: m.get("method") == "Page.loadEventFired")
         results = []
