@@ -194,7 +194,7 @@ fn filters(out: &mut String, report: &StatusReport) {
         out.push_str("<label class=\"chip\"><input type=\"radio\" name=\"status\" id=\"s-none\"><span>not checked</span></label>\n");
     }
     // Access and licence: a chip for each value some resource has.
-    let groups: [(&str, &str, Vec<(&str, &str)>); 2] = [
+    let groups: [FilterGroup<'_>; 2] = [
         (
             "Access",
             "a",
@@ -234,6 +234,9 @@ fn filters(out: &mut String, report: &StatusReport) {
     }
     out.push_str("</fieldset>\n</section>\n");
 }
+
+/// A radio group of filters: its legend, its id prefix, and (key, words) per chip.
+type FilterGroup<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
 
 /// Every access model: the value, its filter key and its chip's words.
 const ACCESS: [(Access, &str, &str); 5] = [
