@@ -389,6 +389,26 @@ mod snapshots {
     fn json() {
         insta::assert_snapshot!("lint_json", output("json"));
     }
+
+    /// The mistakes a researcher new to YAML makes, each planted in a copy
+    /// of a good entry (tests/fixtures/lint/researcher): a tab in the
+    /// indentation (reported on its own line, 13), a key indented unlike
+    /// the one above it, misspelt keys (with the schema's key to use), and
+    /// bare DOIs. The exact wording of every message is pinned here.
+    #[test]
+    fn messages_for_a_researcher() {
+        let out = catwatch(&fixtures())
+            .args(["lint", "researcher"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("researcher/tab-indent.yaml:13:1: error[yaml-syntax]"),
+            "{text}"
+        );
+        insta::assert_snapshot!("lint_researcher", text);
+    }
 }
 
 #[test]

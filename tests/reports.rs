@@ -447,7 +447,8 @@ fn long_urls_wrap_on_a_phone_sized_screen() {
     let widest = "Math.max(...[...document.querySelectorAll('body *')]\
         .filter(e => !e.closest('.table-wrap'))\
         .map(e => e.getBoundingClientRect().right))";
-    let name_cell = "document.querySelector('tr[data-id=\"alpha-ct\"] th').getBoundingClientRect().width";
+    let name_cell =
+        "document.querySelector('tr[data-id=\"alpha-ct\"] th').getBoundingClientRect().width";
     let (results, logged) = devtools_on(
         &page,
         Some("390x844"),
@@ -460,7 +461,10 @@ fn long_urls_wrap_on_a_phone_sized_screen() {
         ],
     );
     assert!(logged.is_empty(), "{logged:#?}");
-    assert_eq!(results[0], 390, "the screen is a phone's, and nothing widens it");
+    assert_eq!(
+        results[0], 390,
+        "the screen is a phone's, and nothing widens it"
+    );
     assert!(
         results[1].as_f64().unwrap() <= 390.0,
         "the page scrolls sideways: {} px wide",
@@ -509,7 +513,10 @@ fn a_report_with_no_checks_says_not_checked_yet() {
     assert!(markdown::render(&report).contains("Nothing is broken"));
     let badges = badges::render(&report).unwrap();
     let catalog: serde_json::Value = serde_json::from_str(&badges[0].1).unwrap();
-    assert_eq!(catalog["message"], format!("1/{} ok", report.resources.len()));
+    assert_eq!(
+        catalog["message"],
+        format!("1/{} ok", report.resources.len())
+    );
 }
 
 /// A researcher browses the page as a catalog: access and licence-family
@@ -551,7 +558,10 @@ fn access_and_licence_filters_work_without_script() {
     assert!(logged.is_empty(), "{logged:#?}");
     assert_eq!(results[0], "xss-probe", "non-commercial licences");
     assert_eq!(results[1], "beta-xray", "public domain");
-    assert_eq!(results[2], "gamma-archive", "a named licence without SPDX id");
+    assert_eq!(
+        results[2], "gamma-archive",
+        "a named licence without SPDX id"
+    );
     assert_eq!(results[3], "delta-ultrasound", "no licence known");
     assert_eq!(results[4], "epsilon-papers", "registration");
     assert_eq!(results[5], "zeta-repo", "data agreement");

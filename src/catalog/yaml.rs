@@ -116,6 +116,106 @@ impl YamlError {
     }
 }
 
+/// A syntax error as a contributor can act on it. The parser reports where
+/// it gave up, which for two common mistakes is not where the mistake is:
+///
+/// - a tab in the indentation (YAML indents with spaces only) is reported
+///   where the scalar before it began, often the line above: the error goes
+///   to the line whose indentation holds the tab;
+/// - a key indented differently from the key above it (`role:` under
+///   `- url:`) gets a hint naming the key to line it up with.
+fn syntax_error(text: &str, at: Position, info: &str) -> YamlError {
+    let lines: Vec<&str> = text.lines().collect();
+    let line_of = |n: u32| lines.get((n as usize).wrapping_sub(1)).copied();
+    let indenting_tab = |n: u32| {
+        let line = line_of(n)?;
+        let indentation = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+        indentation.find('\t').map(|column| Position {
+            line: n,
+            column: u32::try_from(column + 1).unwrap_or(u32::MAX),
+        })
+    };
+    let near = at.line.saturating_sub(1).max(1)..=at.line.saturating_add(2);
+    if info.contains("tab")
+        && let Some(tab) = near.clone().find_map(indenting_tab)
+    {
+        return YamlError::new(
+            YamlErrorKind::Syntax,
+            tab,
+            "a tab indents this line, and YAML indents with spaces only; replace the tab with spaces, as many as the lines around it use",
+        );
+    }
+    if let Some(tab) = indenting_tab(at.line) {
+        return YamlError::new(
+            YamlErrorKind::Syntax,
+            tab,
+            format!(
+                "YAML syntax error: {info}; a tab indents this line, and YAML indents with spaces only: replace it with spaces"
+            ),
+        );
+    }
+    if let Some((position, hint)) = indentation_hint(&lines, at.line) {
+        return YamlError::new(
+            YamlErrorKind::Syntax,
+            position,
+            format!("YAML syntax error: {info}; {hint}"),
+        );
+    }
+    YamlError::new(
+        YamlErrorKind::Syntax,
+        at,
+        format!("YAML syntax error: {info}"),
+    )
+}
+
+/// The key that begins `line` after its indentation (and a `- `, for a
+/// sequence item): its column (0-based) and name.
+fn key_of(line: &str) -> Option<(usize, &str, bool)> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let rest = &line[indent..];
+    let (column, rest, item) = match rest.strip_prefix("- ") {
+        Some(after) => {
+            let more = after.len() - after.trim_start_matches(' ').len();
+            (indent + 2 + more, &after[more..], true)
+        }
+        None => (indent, rest, false),
+    };
+    let name_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    (name_len > 0 && rest[name_len..].starts_with(':')).then(|| (column, &rest[..name_len], item))
+}
+
+/// For an error on line `at` (1-based) that holds a key indented unlike the
+/// key of the line above, where that line's key has a value of its own (so
+/// this one cannot be its child): the key's position and the hint.
+fn indentation_hint(lines: &[&str], at: u32) -> Option<(Position, String)> {
+    let index = (at as usize).checked_sub(1)?;
+    let (column, name, _) = key_of(lines.get(index)?)?;
+    let above = lines[..index]
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))?;
+    let (their_column, their_name, _) = key_of(above.1)?;
+    let has_value = {
+        let after = above.1.split_once(':').map_or("", |(_, v)| v).trim();
+        !after.is_empty() && !after.starts_with('#')
+    };
+    if column == their_column || !has_value {
+        return None;
+    }
+    let hint = format!(
+        "indent `{name}:` under its `{their_name}:` on line {} ({their_column} spaces, where `{their_name}` begins)",
+        above.0 + 1
+    );
+    let position = Position {
+        line: at,
+        column: u32::try_from(column + 1).unwrap_or(u32::MAX),
+    };
+    Some((position, hint))
+}
+
 /// Escapes one reference token of a JSON pointer (RFC 6901): `~` then `/`.
 pub fn escape_token(token: &str) -> Cow<'_, str> {
     if token.contains(['~', '/']) {
@@ -175,11 +275,7 @@ fn build(text: &str, record: bool) -> Result<(Value, Vec<(String, Located)>), Ya
             if e.info().contains("recursion limit") {
                 too_deep(at)
             } else {
-                YamlError::new(
-                    YamlErrorKind::Syntax,
-                    at,
-                    format!("YAML syntax error: {}", e.info()),
-                )
+                syntax_error(text, at, e.info())
             }
         })?;
         if builder.on_event(event, span)? {

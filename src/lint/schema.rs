@@ -27,6 +27,95 @@ pub fn validator() -> &'static jsonschema::Validator {
     })
 }
 
+/// The keys the schema allows in the object at `pointer` (an instance
+/// pointer such as `/modalities` or `/urls/0`), read from the schema itself
+/// (`properties`, through `$ref` and array `items`), so a suggestion never
+/// names a key the schema would refuse.
+fn keys_at(pointer: &str) -> Vec<String> {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    let root = SCHEMA.get_or_init(|| {
+        serde_json::from_str(ENTRY_SCHEMA).expect("the embedded entry schema is JSON")
+    });
+    let resolve = |mut node: &'static Value| {
+        // Local references only (`#/$defs/...`), as the schema is offline.
+        for _ in 0..8 {
+            match node.get("$ref").and_then(Value::as_str) {
+                Some(target) => match target.strip_prefix('#').and_then(|p| root.pointer(p)) {
+                    Some(next) => node = next,
+                    None => break,
+                },
+                None => break,
+            }
+        }
+        node
+    };
+    let mut node = resolve(root);
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        let next = if token.parse::<usize>().is_ok() && node.get("items").is_some() {
+            node.get("items")
+        } else {
+            node.get("properties").and_then(|p| p.get(&token))
+        };
+        match next {
+            Some(next) => node = resolve(next),
+            None => return Vec::new(),
+        }
+    }
+    node.get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The known key `key` was most likely meant to be: the same letters in
+/// another case or separator (`caseReview` for `case_review`), or at most
+/// two edits away (`descripton`), and never more than a third of the key.
+fn closest_key<'a>(key: &str, known: &'a [String]) -> Option<&'a str> {
+    let folded = |k: &str| -> String {
+        k.chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let wanted = folded(key);
+    if let Some(same) = known.iter().find(|k| folded(k) == wanted) {
+        return Some(same);
+    }
+    let limit = (wanted.chars().count() / 3).clamp(1, 2);
+    known
+        .iter()
+        .map(|k| (edit_distance(&wanted, &folded(k)), k))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, k)| (*distance, k.len()))
+        .map(|(_, k)| k.as_str())
+}
+
+/// Edit distance by characters, counting a swap of two neighbours as one
+/// edit (`nmae` is one from `name`): the optimal string alignment distance.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let width = b.len() + 1;
+    let mut d: Vec<usize> = vec![0; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i * width + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut best = (d[(i - 1) * width + j] + 1)
+                    .min(d[i * width + j - 1] + 1)
+                    .min(d[(i - 1) * width + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(d[(i - 2) * width + j - 2] + 1);
+                }
+                best
+            };
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
 /// Compiles a schema the way lint does: draft 2020-12, formats asserted,
 /// unknown formats refused, nothing fetched.
 pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
@@ -66,14 +155,19 @@ pub fn check(
         let field = field_name(pointer);
         let (code, message, at) = match kind {
             Kind::AdditionalProperties { unexpected } => {
+                let known = keys_at(pointer);
                 for key in unexpected {
                     let child = format!("{pointer}/{}", escape_token(key));
+                    let advice = match closest_key(key, &known) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => "check its spelling against CONTRIBUTING.md or remove it".to_owned(),
+                    };
                     findings.push(finding(
                         path,
                         doc.key_position(&child),
                         Code::UnknownKey,
                         format!(
-                            "unknown key `{}`{}; check its spelling against CONTRIBUTING.md or remove it",
+                            "unknown key `{}`{}; {advice}",
                             escape_for_display(key),
                             in_field(pointer)
                         ),

@@ -59,6 +59,24 @@ pub struct UrlFact {
     pub pointer: String,
 }
 
+/// The DOI in `text` when it is a bare DOI (`10.1234/abc`, `doi:10.1234/abc`)
+/// rather than a URL: the DOI proper, `10.` then a registrant code of digits
+/// and dots, a slash, and a suffix.
+fn bare_doi(text: &str) -> Option<&str> {
+    let doi = text
+        .strip_prefix("doi:")
+        .or_else(|| text.strip_prefix("DOI:"))
+        .unwrap_or(text)
+        .trim_start();
+    let (prefix, suffix) = doi.split_once('/')?;
+    let registrant = prefix.strip_prefix("10.")?;
+    let valid = !registrant.is_empty()
+        && registrant.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && !suffix.is_empty()
+        && !suffix.chars().any(char::is_whitespace);
+    valid.then_some(doi)
+}
+
 /// What makes `text` no URI by RFC 3986, which the `url` crate would quietly
 /// repair (it percent-encodes a space, accepts a backslash as a slash): a
 /// character outside the URI's alphabet (space, `<>"{}|^` `` ` ``, a
@@ -116,6 +134,18 @@ pub fn check(text: &str) -> (Vec<(Code, String)>, Option<Url>) {
                 None,
             );
         }
+    }
+    if let Some(doi) = bare_doi(text) {
+        return (
+            vec![(
+                Code::InvalidUrl,
+                format!(
+                    "`{shown}` is a DOI, not a URL; write it as https://doi.org/{}",
+                    super::escape_for_display(doi)
+                ),
+            )],
+            None,
+        );
     }
     let url = match Url::parse(text) {
         Ok(url) => url,
