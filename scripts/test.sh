@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The Python tools scripts/setup.sh installed, never the system's.
+export PATH="$PWD/target/test-venv/bin:$PATH"
 cargo test --all-targets --no-fail-fast

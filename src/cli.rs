@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Lint and monitor the catalog of public COVID-19 medical imaging resources"
 )]
 pub struct Cli {
-    /// Settings file; default: catwatch.toml in the current directory, if present.
+    /// Settings file; default: catwatch.toml in the current directory or the nearest one above it (up to the repository root), if present.
     #[arg(long, global = true, env = "CATWATCH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 

@@ -15,13 +15,26 @@ pub struct SmtpSink {
     pub dir: tempfile::TempDir,
 }
 
+/// The Python of the test tools: scripts/setup.sh's virtual environment
+/// (target/test-venv), which holds aiosmtpd, else `python3` on PATH (which
+/// scripts/test.sh points at that environment too).
+pub fn test_python() -> std::path::PathBuf {
+    let venv =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-venv/bin/python3");
+    if venv.is_file() {
+        venv
+    } else {
+        "python3".into()
+    }
+}
+
 impl SmtpSink {
     /// Starts the sink with the given extra options (see the top of the
     /// script). Fails loudly when python3 or aiosmtpd is missing: run
     /// scripts/setup.sh.
     pub fn start(options: &[&str]) -> SmtpSink {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let mut child = Command::new("python3")
+        let mut child = Command::new(test_python())
             .arg(SCRIPT)
             .arg("--dir")
             .arg(dir.path().join("mail"))
