@@ -28,10 +28,9 @@ fn venv_tool(name: &str) -> PathBuf {
 }
 
 fn run(command: &mut Command) -> Output {
-    let output = command
+    command
         .output()
-        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-    output
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"))
 }
 
 fn text(output: &Output) -> String {
