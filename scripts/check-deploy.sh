@@ -42,8 +42,9 @@ else
   fail "$actionlint reported problems in the workflows"
 fi
 
-if zizmor --offline --no-progress "${workflows[@]}" >"$tmp/zizmor.txt" 2>&1; then
-  pass "zizmor --offline: no findings"
+# zizmor audits the composite action (action.yml) as well as the workflows.
+if zizmor --offline --no-progress "${workflows[@]}" action.yml >"$tmp/zizmor.txt" 2>&1; then
+  pass "zizmor --offline: no findings in the workflows and action.yml"
 else
   cat "$tmp/zizmor.txt" >&2
   fail "zizmor reported findings in the workflows"
@@ -66,7 +67,46 @@ else
   pass "$actionlint rejects $bad"
 fi
 
-scripts=(scripts/check-deploy.sh .github/scripts/*.sh)
+# The composite action's shell steps, through shellcheck (actionlint reads
+# workflows only). ruamel.yaml comes with check-jsonschema.
+if python3 - "$tmp" <<'PY'
+import sys
+from ruamel.yaml import YAML
+steps = YAML(typ="safe").load(open("action.yml"))["runs"]["steps"]
+for n, step in enumerate(s for s in steps if "run" in s):
+    with open(f"{sys.argv[1]}/action-step-{n}.sh", "w") as out:
+        out.write("#!/usr/bin/env bash\n" + step["run"])
+PY
+then
+  if shellcheck "$tmp"/action-step-*.sh; then
+    pass "shellcheck: action.yml's steps"
+  else
+    fail "shellcheck reported problems in action.yml's steps"
+  fi
+else
+  fail "could not read action.yml's steps"
+fi
+
+# Dependabot's settings against its schema (check-jsonschema's vendored copy).
+need check-jsonschema
+if check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml >/dev/null; then
+  pass "check-jsonschema: .github/dependabot.yml"
+else
+  fail "check-jsonschema rejected .github/dependabot.yml"
+fi
+
+# A catalog-only pull request runs no cargo build: catalog.yml, the only
+# workflow such a change starts (ci.yml ignores those paths), never calls
+# cargo, and installs catwatch through action.yml instead.
+if grep -q 'cargo' .github/workflows/catalog.yml action.yml; then
+  fail "catalog.yml or action.yml calls cargo: a catalog-only pull request must not compile"
+elif ! grep -q -- '- "catalog/\*\*"' .github/workflows/ci.yml; then
+  fail "ci.yml does not ignore catalog-only changes (paths-ignore)"
+else
+  pass "a catalog-only pull request runs no cargo build (catalog.yml through action.yml)"
+fi
+
+scripts=(scripts/check-deploy.sh scripts/setup.sh scripts/test.sh .ci/run .github/scripts/*.sh)
 if shellcheck "${scripts[@]}"; then
   pass "shellcheck: ${scripts[*]}"
 else
