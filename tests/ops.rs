@@ -166,6 +166,11 @@ fn man_pages_cover_every_subcommand_and_render() {
         "catwatch-check",
         "--shard",
         "--changed-since",
+        "EXIT STATUS",
+        "A resource has a status listed in [policy] fail_on",
+        "ENVIRONMENT",
+        "CATWATCH_GITHUB_TOKEN",
+        "KAGGLE_API_TOKEN",
     ] {
         assert!(text.contains(needle), "page lacks {needle}:\n{text}");
     }
