@@ -52,6 +52,32 @@ pub enum Command {
     Man(ManArgs),
 }
 
+/// `[probe]` settings a command line may override for one run, held to the
+/// same ranges as the file's (docs/operators.md).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProbeOverrides {
+    /// Seconds per request, as `[probe] timeout_secs`.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+    /// Requests in flight at once, as `[probe] concurrency`.
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Requests in flight at once per host, as `[probe] per_host_concurrency`.
+    #[arg(long, value_name = "N")]
+    pub per_host: Option<usize>,
+}
+
+impl Command {
+    /// The probe overrides of a command that probes.
+    pub fn probe_overrides(&self) -> Option<&ProbeOverrides> {
+        match self {
+            Command::Check(args) => Some(&args.probe),
+            Command::Monitor(args) => Some(&args.probe),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -113,6 +139,8 @@ pub struct CheckArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub probe: ProbeOverrides,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +154,8 @@ pub struct MonitorArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub probe: ProbeOverrides,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

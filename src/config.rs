@@ -182,6 +182,13 @@ pub enum ConfigError {
         "{NOW_VARIABLE}={text:?} is not an RFC 3339 time ({message}); write it like 2026-11-26T03:00:00Z, or unset it to use the system clock"
     )]
     Clock { text: String, message: String },
+    #[error("{flag} {value} is out of range: {range}; it overrides {setting} for this run")]
+    Override {
+        flag: &'static str,
+        value: u64,
+        setting: &'static str,
+        range: String,
+    },
 }
 
 impl Config {
@@ -224,9 +231,13 @@ impl Config {
             .clone()
             .or_else(|| file.catalog.as_ref().map(|dir| base_dir.join(dir)))
             .unwrap_or_else(|| base_dir.join(DEFAULT_CATALOG_DIR));
+        let mut probe = resolve_probe_paths(file.probe, &base_dir);
+        if let Some(overrides) = cli.command.probe_overrides() {
+            apply_overrides(&mut probe, overrides)?;
+        }
         let config = Config {
             catalog_dir,
-            probe: resolve_probe_paths(file.probe, &base_dir),
+            probe,
             endpoints: file.endpoints,
             policy: file.policy,
             state: StateSettings {
@@ -284,6 +295,36 @@ fn discover_root(here: &Path) -> Root {
         up.push("..");
     }
     Root::Here
+}
+
+/// The command line's `--timeout`, `--concurrency` and `--per-host` over the
+/// file's `[probe]`, each held to the range of the setting it replaces.
+fn apply_overrides(
+    probe: &mut crate::probe::settings::ProbeSettings,
+    overrides: &crate::cli::ProbeOverrides,
+) -> Result<(), ConfigError> {
+    let check = |flag: &'static str, key: &'static str, value: u64| {
+        ranges::check_one("probe", key, value).map_err(|range| ConfigError::Override {
+            flag,
+            value,
+            setting: key,
+            range,
+        })
+    };
+    let wide = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    if let Some(secs) = overrides.timeout {
+        check("--timeout", "timeout_secs", secs)?;
+        probe.timeout_secs = secs;
+    }
+    if let Some(n) = overrides.concurrency {
+        check("--concurrency", "concurrency", wide(n))?;
+        probe.concurrency = n;
+    }
+    if let Some(n) = overrides.per_host {
+        check("--per-host", "per_host_concurrency", wide(n))?;
+        probe.per_host_concurrency = n;
+    }
+    Ok(())
 }
 
 /// Holds every number of the file to its range ([`ranges::RANGES`]),

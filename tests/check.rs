@@ -1291,3 +1291,90 @@ fn logs_are_one_line_per_resource_at_v_and_a_closed_stdout_is_quiet() {
         "the dead entry's exit code: {stderr}"
     );
 }
+
+/// `--timeout`, `--concurrency` and `--per-host` override `[probe]` for one
+/// run, held to the same ranges as the file: the file allows 5 s, the page
+/// answers after 3 s, and `--timeout 1` makes it a timeout; values out of
+/// range are refused (exit 2) with the flag, the setting and its range.
+#[test]
+fn command_line_overrides_replace_the_probe_settings_within_their_ranges() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    rt.block_on(
+        Mock::given(method("GET"))
+            .and(path("/slow"))
+            .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(3)))
+            .mount(&server),
+    );
+    // Quick pages beside it, so the run does not judge its own network down.
+    rt.block_on(
+        Mock::given(method("GET"))
+            .and(path("/fast"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("here"))
+            .mount(&server),
+    );
+    let port = server.address().port();
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("catwatch.toml"),
+        format!(
+            "catalog = \"catalog\"\n{}",
+            probe_settings(&format!("resolve = [\"slow.test:{port}:127.0.0.1\"]\n"))
+        ),
+    )
+    .unwrap();
+    let mut entries = vec![(
+        "slow-page",
+        entry_yaml(
+            "slow-page",
+            &[(&format!("http://slow.test:{port}/slow"), "landing")],
+            "",
+        ),
+    )];
+    for id in ["fast-a", "fast-b", "fast-c"] {
+        entries.push((
+            id,
+            entry_yaml(
+                id,
+                &[(&format!("http://slow.test:{port}/fast?{id}"), "landing")],
+                "",
+            ),
+        ));
+    }
+    write_catalog(dir.path(), &entries);
+    let output = catwatch(dir.path())
+        .args(["check", "--format", "json", "--no-state", "--timeout", "1"])
+        .args(["--concurrency", "1", "--per-host", "1"])
+        .output()
+        .unwrap();
+    let report = json_of(&output);
+    let slow = by_id(&report, "slow-page");
+    assert_eq!(slow["reason"], "timeout", "{slow:#}");
+    assert_eq!(by_id(&report, "fast-a")["status"], "ok");
+
+    for (flag, value, says) in [
+        (
+            "--timeout",
+            "0",
+            "--timeout 0 is out of range: 1..=3600 seconds; it overrides timeout_secs",
+        ),
+        (
+            "--concurrency",
+            "5000",
+            "--concurrency 5000 is out of range: 1..=4096 requests; it overrides concurrency",
+        ),
+        (
+            "--per-host",
+            "0",
+            "--per-host 0 is out of range: 1..=256 requests; it overrides per_host_concurrency",
+        ),
+    ] {
+        let output = catwatch(dir.path())
+            .args(["check", "--no-state", flag, value])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{flag} {value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+    }
+}

@@ -101,7 +101,10 @@ const ENVIRONMENT: [(&str, &str); 9] = [
         "HTTPS_PROXY, HTTP_PROXY",
         "Not followed: probes go through a proxy only when [probe] proxy says so (catwatch warns when these are set and the network looked down).",
     ),
-    ("NO_COLOR", "No colour in terminal output, as --color never."),
+    (
+        "NO_COLOR",
+        "No colour in terminal output, as --color never.",
+    ),
     (
         "RUST_LOG",
         "Log filter for stderr (for example catwatch=debug); overrides -v.",

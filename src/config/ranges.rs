@@ -240,6 +240,19 @@ pub const RANGES: &[Range] = &[
 
 /// Every problem with the numbers of `file` (read from `text`), each as
 /// `line N: [table] key = value: ...`, in file order.
+/// Holds one value given elsewhere (a command-line override) to the range of
+/// `[table] key`; the error says the range.
+pub fn check_one(table: &str, key: &str, value: u64) -> Result<(), String> {
+    let range = RANGES
+        .iter()
+        .find(|r| r.table == table && r.key == key)
+        .expect("every override names a setting of RANGES");
+    if value < range.min || value > range.max {
+        return Err(format!("{}..={} {}", range.min, range.max, range.unit));
+    }
+    Ok(())
+}
+
 pub fn problems(file: &FileSettings, text: &str) -> Vec<(usize, String)> {
     let mut found: Vec<(usize, String)> = RANGES
         .iter()
