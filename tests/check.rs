@@ -1378,3 +1378,54 @@ fn command_line_overrides_replace_the_probe_settings_within_their_ranges() {
         assert!(stderr.contains(says), "{stderr}");
     }
 }
+
+/// `--only ID` checks its entry even when another entry has lint errors:
+/// those are named on stderr and do not stop the run; a whole-catalog check
+/// is still refused by them.
+#[test]
+fn only_checks_its_entry_when_another_has_lint_errors() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    rt.block_on(
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("here"))
+            .mount(&server),
+    );
+    let port = server.address().port();
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("catwatch.toml"),
+        format!(
+            "catalog = \"catalog\"\n{}",
+            probe_settings(&format!("resolve = [\"pages.test:{port}:127.0.0.1\"]\n"))
+        ),
+    )
+    .unwrap();
+    let page = |id: &str| {
+        entry_yaml(
+            id,
+            &[(&format!("http://pages.test:{port}/{id}"), "landing")],
+            "",
+        )
+    };
+    let broken = page("broken").replace("name:", "nmae:");
+    write_catalog(dir.path(), &[("good", page("good")), ("broken", broken)]);
+    let output = catwatch(dir.path())
+        .args(["check", "--format", "json", "--no-state", "--only", "good"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(ids(&json_of(&output)), ["good"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("this run does not check, the first at catalog/broken.yaml:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 lint error(s) in 1 file(s)"), "{stderr}");
+
+    let whole = catwatch(dir.path())
+        .args(["check", "--no-state"])
+        .output()
+        .unwrap();
+    assert_eq!(whole.status.code(), Some(2), "{whole:?}");
+}

@@ -151,7 +151,8 @@ fn read_serially(paths: &[PathBuf]) -> Vec<SourceFile> {
         .collect()
 }
 
-fn read_files(paths: &[PathBuf]) -> Vec<SourceFile> {
+/// Reads every file at `paths` (on every core), in order.
+pub fn read_files(paths: &[PathBuf]) -> Vec<SourceFile> {
     let contents = parallel_map(paths, |p| read::read_entry(p));
     paths
         .iter()

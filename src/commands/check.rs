@@ -41,8 +41,14 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
         .map(str::parse)
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    let mut listing = catalog::list(std::slice::from_ref(&config.catalog_dir))?;
+    let listing = catalog::list(std::slice::from_ref(&config.catalog_dir))?;
     let selection = Selection::new(config, &args, shard, &listing)?;
+    // `--only` and `--changed-since` load only the files they select: a
+    // mistake in another entry is said on stderr and does not stop them.
+    let (mut listing, others) = selection.narrow(listing);
+    if let Some(note) = others_with_errors(config, &others) {
+        eprintln!("{note}");
+    }
     let known = if args.no_state {
         state::Known::default()
     } else {
@@ -199,6 +205,35 @@ impl Selection {
         })
     }
 
+    /// The listing cut down to the files `--only` or `--changed-since`
+    /// select (an entry's file is named after its id), and the rest, with
+    /// the strays; the whole listing when neither is given.
+    fn narrow(&self, listing: catalog::Listing) -> (catalog::Listing, catalog::Listing) {
+        if self.only.is_none() && self.changed.is_none() {
+            return (listing, catalog::Listing::default());
+        }
+        let selected = |path: &Path| {
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            self.only.as_ref().is_none_or(|ids| ids.contains(stem))
+                && self.changed.as_ref().is_none_or(|ids| ids.contains(stem))
+        };
+        let (entry_paths, rest): (Vec<std::path::PathBuf>, Vec<_>) =
+            listing.entry_paths.into_iter().partition(|p| selected(p));
+        (
+            catalog::Listing {
+                entry_paths,
+                strays: Vec::new(),
+            },
+            catalog::Listing {
+                entry_paths: rest,
+                strays: listing.strays,
+            },
+        )
+    }
+
     fn wants(&self, entry: &Entry) -> bool {
         self.only.as_ref().is_none_or(|ids| ids.contains(&entry.id))
             && self
@@ -209,6 +244,41 @@ impl Selection {
                 .shard
                 .is_none_or(|shard| shard::assigned(entry, shard.count) == shard)
     }
+}
+
+/// A warning naming the lint errors in the entries a narrowed run left out
+/// (and in strays), so that they are seen without stopping the run; `None`
+/// when there are none. Duplicates across the two sets are for `catwatch
+/// lint` to find.
+fn others_with_errors(config: &Config, others: &catalog::Listing) -> Option<String> {
+    if others.entry_paths.is_empty() && others.strays.is_empty() {
+        return None;
+    }
+    let gathered = catalog::Gathered {
+        files: catalog::read_files(&others.entry_paths),
+        strays: others.strays.clone(),
+    };
+    let dates = crate::lint::Dates {
+        today: crate::lint::today(config.now),
+        verified_max_age_days: config.lint.verified_max_age_days,
+    };
+    let report = crate::lint::lint(&gathered, dates);
+    let errors: Vec<&crate::lint::Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == crate::lint::Severity::Error)
+        .collect();
+    let first = errors.first()?;
+    let files: HashSet<&Path> = errors.iter().map(|f| f.file.as_path()).collect();
+    Some(format!(
+        "catwatch: warning: {} lint error(s) in {} file(s) this run does not check, the first at {}:{}: [{}] {}; they do not stop this run, but run `catwatch lint` to fix them",
+        errors.len(),
+        files.len(),
+        crate::lint::display_path(&first.file),
+        first.line,
+        first.code,
+        first.message
+    ))
 }
 
 /// The file stems of catalog files added or changed since `rev` (committed,
