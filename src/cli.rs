@@ -90,6 +90,8 @@ pub enum LintFormat {
     Human,
     Github,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +117,10 @@ pub struct TableArgs {
 pub enum CheckFormat {
     Human,
     Json,
+    /// Workflow annotations on each failing entry's line (GitHub Actions).
+    Github,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
 }
 
 #[derive(Debug, Args)]

@@ -1429,3 +1429,51 @@ fn only_checks_its_entry_when_another_has_lint_errors() {
         .unwrap();
     assert_eq!(whole.status.code(), Some(2), "{whole:?}");
 }
+
+/// `check --format github` annotates each resource that is not ok on the
+/// line of the URL that decided it (an error when it fails the policy), and
+/// `--format sarif` holds the same results for code scanning.
+#[test]
+fn github_and_sarif_formats_annotate_the_deciding_url_line() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    github_mocks(&rt, &server);
+    let dir = project(&server, &three_entries(), "");
+    let line_of = |id: &str, url: &str| {
+        let text = std::fs::read_to_string(dir.path().join(format!("catalog/{id}.yaml"))).unwrap();
+        1 + text.lines().position(|l| l.contains(url)).unwrap()
+    };
+    let gone_line = line_of("gone-repo", "https://github.com/o/gone");
+    let output = catwatch(dir.path())
+        .args(["check", "--format", "github", "--no-state"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let gone = format!(
+        "::error file=catalog/gone-repo.yaml,line={gone_line},col=10,title=catwatch dead (github-not-found)::gone-repo is dead (github-not-found): "
+    );
+    assert!(text.contains(&gone), "{text}");
+    assert!(!text.contains("alive-repo"), "{text}");
+    assert!(
+        text.contains("::notice title=catwatch check::3 resources checked"),
+        "{text}"
+    );
+
+    let output = catwatch(dir.path())
+        .args(["check", "--format", "sarif", "--no-state"])
+        .output()
+        .unwrap();
+    let log = json_of(&output);
+    assert_eq!(log["version"], "2.1.0");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let gone = results
+        .iter()
+        .find(|r| r["ruleId"] == "github-not-found")
+        .unwrap_or_else(|| panic!("{log:#}"));
+    assert_eq!(gone["level"], "error");
+    let at = &gone["locations"][0]["physicalLocation"];
+    assert_eq!(at["artifactLocation"]["uri"], "catalog/gone-repo.yaml");
+    assert_eq!(at["region"]["startLine"], gone_line);
+    assert!(results.iter().all(|r| r["ruleId"] != "alive"));
+}

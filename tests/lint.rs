@@ -680,3 +680,50 @@ fn lint_finds_the_catalog_from_any_folder_of_the_repository() {
     let out = catwatch(&inner).arg("lint").output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
+
+/// `lint --format sarif`: a SARIF 2.1.0 log with the properties GitHub's
+/// "SARIF support for code scanning" page requires (version 2.1.0, one run,
+/// the driver's rules, each result's `ruleId`, `message.text` and a
+/// `physicalLocation` with `artifactLocation.uri` and `region.startLine`),
+/// holding exactly the findings of the JSON report, at the same places.
+#[test]
+fn sarif_output_holds_every_finding_at_its_place() {
+    let (code, rows, _) = lint_json(&fixtures(), &["rules", "hostile"]);
+    let out = catwatch(&fixtures())
+        .args(["lint", "--format", "sarif", "rules", "hostile"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(code));
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let runs = log["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let driver = &runs[0]["tool"]["driver"];
+    assert_eq!(driver["name"], "catwatch");
+    let rules: Vec<&str> = driver["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"unknown-key") && rules.contains(&"yaml-syntax"));
+    let results = runs[0]["results"].as_array().unwrap();
+    let placed: Vec<Row> = results
+        .iter()
+        .map(|r| {
+            let rule = r["ruleId"].as_str().unwrap();
+            assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize], rule);
+            assert!(!r["message"]["text"].as_str().unwrap().is_empty());
+            assert!(["error", "warning"].contains(&r["level"].as_str().unwrap()));
+            let at = &r["locations"][0]["physicalLocation"];
+            (
+                at["artifactLocation"]["uri"].as_str().unwrap().to_owned(),
+                at["region"]["startLine"].as_u64().unwrap() as u32,
+                at["region"]["startColumn"].as_u64().unwrap() as u32,
+                rule.to_owned(),
+            )
+        })
+        .collect();
+    assert!(!placed.is_empty());
+    assert_eq!(placed, rows);
+}

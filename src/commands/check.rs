@@ -30,7 +30,9 @@ use crate::policy::classify;
 use crate::policy::network::{self, NetworkHealth};
 use crate::probe::engine::Engine;
 use crate::probe::{self, Prober};
-use crate::report::check::{CheckReport, CheckedResource, NetworkNote, render_human, write_json};
+use crate::report::check::{
+    CheckReport, CheckedResource, EntryPlace, NetworkNote, render_human, write_json,
+};
 use crate::shard::{self, Shard};
 use crate::state;
 
@@ -93,9 +95,9 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     }
     match &args.output {
         Some(path) => crate::commands::write_atomically_with(path, |out| {
-            write_report(&report, args.format, out)
+            write_report(config, &report, args.format, out)
         })?,
-        None => match write_report(&report, args.format, std::io::stdout().lock()) {
+        None => match write_report(config, &report, args.format, std::io::stdout().lock()) {
             // A reader that stopped early: the run's verdict still stands.
             Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
             other => other.context("writing the report to stdout")?,
@@ -149,15 +151,60 @@ fn proxy_hint(config: &Config) -> Option<String> {
 
 /// The report on stdout; JSON is written as it is produced, so a large one is
 /// never held whole in memory.
-fn write_report(
+pub(crate) fn write_report(
+    config: &Config,
     report: &CheckReport,
     format: CheckFormat,
     mut out: impl Write,
 ) -> std::io::Result<()> {
+    let place = |check: &ResourceCheck| entry_place(config, check);
     match format {
         CheckFormat::Human => out.write_all(render_human(report).as_bytes()),
         CheckFormat::Json => write_json(report, out),
+        CheckFormat::Github => {
+            out.write_all(crate::report::check::render_github(report, place).as_bytes())
+        }
+        CheckFormat::Sarif => {
+            out.write_all(crate::report::check::render_sarif(report, place).as_bytes())
+        }
     }
+}
+
+/// Where a checked resource is written: `catalog/<id>.yaml`, at the URL whose
+/// observation decided its status (one that is not alive, else the first),
+/// else at the `id:` line. `None` when the file cannot be read or parsed.
+fn entry_place(config: &Config, check: &ResourceCheck) -> Option<EntryPlace> {
+    let id = check.id.as_str();
+    if !crate::lint::is_safe_id(id) {
+        return None;
+    }
+    let file = config.catalog_dir.join(format!("{id}.yaml"));
+    let text = crate::catalog::read::read_entry(&file).ok()?;
+    let doc = crate::catalog::yaml::parse(&text).ok()?;
+    let deciding = check
+        .observations
+        .iter()
+        .find(|o| {
+            !matches!(
+                o.signal,
+                crate::observation::Signal::Alive | crate::observation::Signal::NotModified
+            )
+        })
+        .or(check.observations.first());
+    let urls = doc.value.get("urls").and_then(|u| u.as_array());
+    let pointer = deciding
+        .and_then(|o| {
+            urls?
+                .iter()
+                .position(|u| u.get("url").and_then(|v| v.as_str()) == Some(o.url.as_str()))
+        })
+        .map_or_else(|| "/id".to_owned(), |at| format!("/urls/{at}/url"));
+    let at = doc.value_position(&pointer);
+    Some(EntryPlace {
+        file,
+        line: at.line,
+        column: at.column,
+    })
 }
 
 /// The entries the command line asks for: all of them, or those `--only`

@@ -26,6 +26,7 @@ pub fn run(config: &Config, args: LintArgs) -> anyhow::Result<Outcome> {
         LintFormat::Human => render::human(&report, &gathered.sources(), use_color(config.color)),
         LintFormat::Github => render::github(&report),
         LintFormat::Json => render::json(&report),
+        LintFormat::Sarif => render::sarif(&report),
     };
     super::to_stdout(text.as_bytes()).context("cannot write the lint report to stdout")?;
     Ok(if report.errors() > 0 {

@@ -51,6 +51,12 @@ pub fn run(config: &Config, args: MergeArgs) -> anyhow::Result<Outcome> {
     let text = match args.format {
         CheckFormat::Json => render_json(&merged),
         CheckFormat::Human => render_human(&merged),
+        format => {
+            let mut out = Vec::new();
+            super::check::write_report(config, &merged, format, &mut out)
+                .context("rendering the merged report")?;
+            String::from_utf8(out).context("the merged report is text")?
+        }
     };
     match &args.output {
         Some(path) => write_atomically(path, &text)?,

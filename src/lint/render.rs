@@ -124,6 +124,37 @@ pub fn github(report: &LintReport) -> String {
     out
 }
 
+/// The findings as a SARIF 2.1.0 log (`--format sarif`), every lint code a
+/// rule, for GitHub code scanning.
+pub fn sarif(report: &LintReport) -> String {
+    use crate::report::sarif::{self, Item, Level, Rule};
+    let level = |severity: Severity| match severity {
+        Severity::Error => Level::Error,
+        Severity::Warning => Level::Warning,
+    };
+    let rules: Vec<Rule<'_>> = super::Code::ALL
+        .iter()
+        .map(|code| Rule {
+            id: code.as_str(),
+            help: code.help(),
+            level: level(code.severity()),
+        })
+        .collect();
+    let items = report
+        .findings
+        .iter()
+        .map(|f| Item {
+            rule: f.code.as_str(),
+            level: level(f.severity),
+            message: f.message.clone(),
+            uri: sarif::uri_of(&f.file),
+            line: f.line,
+            column: f.column,
+        })
+        .collect();
+    sarif::render(&rules, items)
+}
+
 /// Escapes a workflow command's message.
 pub fn escape_data(text: &str) -> String {
     text.replace('%', "%25")

@@ -346,3 +346,137 @@ mod tests {
         assert_eq!(value["summary"]["statuses"]["dead"], 1);
     }
 }
+
+/// Where a resource is written in the catalog: its entry file and the line
+/// and column of the URL that decided its status (found by the command,
+/// which reads the files).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryPlace {
+    pub file: std::path::PathBuf,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// How a resource's status shows as an annotation: an error when it fails
+/// the run (`[policy] fail_on`, outside an exemption), a warning for any
+/// other status that is not ok or unknown, nothing otherwise.
+fn annotation_level(
+    report: &CheckReport,
+    r: &CheckedResource,
+) -> Option<crate::report::sarif::Level> {
+    use crate::report::sarif::Level;
+    match r.check.status {
+        Status::Ok | Status::Unknown => None,
+        status if report.fail_on.contains(&status) && !r.exempted => Some(Level::Error),
+        _ => Some(Level::Warning),
+    }
+}
+
+/// The resources to annotate, each with its level, place, and message.
+fn annotations<'a>(
+    report: &'a CheckReport,
+    place: &impl Fn(&ResourceCheck) -> Option<EntryPlace>,
+) -> Vec<(
+    &'a CheckedResource,
+    crate::report::sarif::Level,
+    EntryPlace,
+    String,
+)> {
+    report
+        .resources
+        .iter()
+        .filter_map(|r| {
+            let level = annotation_level(report, r)?;
+            let at = place(&r.check)?;
+            let message = format!(
+                "{} is {} ({}): {}",
+                r.check.id, r.check.status, r.check.reason, r.check.message
+            );
+            Some((r, level, at, message))
+        })
+        .collect()
+}
+
+/// `check --format github`: one workflow command per resource that is not
+/// ok, on its entry's line, then the summary as a notice.
+pub fn render_github(
+    report: &CheckReport,
+    place: impl Fn(&ResourceCheck) -> Option<EntryPlace>,
+) -> String {
+    use crate::lint::render::{escape_data, escape_property};
+    let mut out = String::new();
+    for (r, level, at, message) in annotations(report, &place) {
+        let command = match level {
+            crate::report::sarif::Level::Error => "error",
+            _ => "warning",
+        };
+        out.push_str(&format!(
+            "::{command} file={},line={},col={},title={}::{}\n",
+            escape_property(&crate::lint::display_path(&at.file)),
+            at.line,
+            at.column,
+            escape_property(&format!("catwatch {} ({})", r.check.status, r.check.reason)),
+            escape_data(&clean(&message))
+        ));
+    }
+    let s = &report.summary;
+    out.push_str(&format!(
+        "::notice title=catwatch check::{} resources checked; {}\n",
+        s.total,
+        if report.passed {
+            "none fails the policy"
+        } else {
+            "some fail the policy"
+        }
+    ));
+    out
+}
+
+/// `check --format sarif`: the resources that are not ok as SARIF results
+/// on their entries' lines, every reason code a rule.
+pub fn render_sarif(
+    report: &CheckReport,
+    place: impl Fn(&ResourceCheck) -> Option<EntryPlace>,
+) -> String {
+    use crate::report::sarif::{self, Item, Level, Rule};
+    let reasons: Vec<String> = {
+        let mut used: Vec<String> = report
+            .resources
+            .iter()
+            .map(|r| r.check.reason.as_str().to_owned())
+            .collect();
+        used.extend(
+            crate::reason::Reason::ALL
+                .iter()
+                .map(|r| r.as_str().to_owned()),
+        );
+        used.sort();
+        used.dedup();
+        used
+    };
+    let meaning = |id: &str| {
+        id.parse::<crate::reason::Reason>()
+            .map(|r| r.meaning())
+            .unwrap_or("Decided by that HTTP status alone.")
+    };
+    let rules: Vec<Rule<'_>> = reasons
+        .iter()
+        .map(|id| Rule {
+            id,
+            help: meaning(id),
+            level: Level::Warning,
+        })
+        .collect();
+    let items = annotations(report, &place)
+        .into_iter()
+        .map(|(r, level, at, message)| Item {
+            rule: r.check.reason.as_str(),
+            level,
+            message,
+            uri: sarif::uri_of(&at.file),
+            line: at.line,
+            column: at.column,
+        })
+        .collect();
+    sarif::render(&rules, items)
+}

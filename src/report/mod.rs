@@ -8,4 +8,5 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod model;
+pub mod sarif;
 pub mod table;
