@@ -65,6 +65,10 @@ pub struct ProbeOverrides {
     /// Requests in flight at once per host, as `[probe] per_host_concurrency`.
     #[arg(long, value_name = "N")]
     pub per_host: Option<usize>,
+    /// Do not probe URLs matching this regular expression (repeatable), as
+    /// `[probe] exclude` and the lines of `.catwatchignore`.
+    #[arg(long, value_name = "REGEX")]
+    pub exclude: Vec<String>,
 }
 
 impl Command {

@@ -182,6 +182,8 @@ pub enum ConfigError {
         "{NOW_VARIABLE}={text:?} is not an RFC 3339 time ({message}); write it like 2026-11-26T03:00:00Z, or unset it to use the system clock"
     )]
     Clock { text: String, message: String },
+    #[error("{origin}: {message}; fix or remove the pattern (Rust regex syntax)")]
+    Exclude { origin: String, message: String },
     #[error("{flag} {value} is out of range: {range}; it overrides {setting} for this run")]
     Override {
         flag: &'static str,
@@ -234,6 +236,15 @@ impl Config {
         let mut probe = resolve_probe_paths(file.probe, &base_dir);
         if let Some(overrides) = cli.command.probe_overrides() {
             apply_overrides(&mut probe, overrides)?;
+            probe.exclude = probe
+                .exclude
+                .with(overrides.exclude.iter().cloned())
+                .map_err(|message| ConfigError::Exclude {
+                    origin: "--exclude".to_owned(),
+                    message,
+                })?;
+            // Only the commands that probe read the ignore file.
+            probe.exclude = with_ignore_file(probe.exclude, &base_dir.join(IGNORE_FILE))?;
         }
         let config = Config {
             catalog_dir,
@@ -295,6 +306,50 @@ fn discover_root(here: &Path) -> Root {
         up.push("..");
     }
     Root::Here
+}
+
+/// The ignore file: one regular expression per line naming URLs never to
+/// probe (blank lines and `#` comments skipped), beside the catalog
+/// directory, as lychee's `.lycheeignore`.
+pub const IGNORE_FILE: &str = ".catwatchignore";
+
+/// `exclude` with the patterns of the ignore file at `path`, when there is
+/// one; a bad pattern is refused with its line.
+fn with_ignore_file(
+    exclude: crate::probe::settings::Exclusions,
+    path: &Path,
+) -> Result<crate::probe::settings::Exclusions, ConfigError> {
+    let text =
+        match crate::catalog::read::read_own_text(path, MAX_SETTINGS_BYTES, "the ignore file") {
+            Ok(text) => text,
+            Err(err) if err.missing => return Ok(exclude),
+            Err(err) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::other(err.problem),
+                });
+            }
+        };
+    let mut patterns = Vec::new();
+    for (at, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        crate::probe::settings::Exclusions::new(vec![line.to_owned()]).map_err(|message| {
+            ConfigError::Exclude {
+                origin: format!("{}:{}", path.display(), at + 1),
+                message,
+            }
+        })?;
+        patterns.push(line.to_owned());
+    }
+    exclude
+        .with(patterns)
+        .map_err(|message| ConfigError::Exclude {
+            origin: path.display().to_string(),
+            message,
+        })
 }
 
 /// The command line's `--timeout`, `--concurrency` and `--per-host` over the

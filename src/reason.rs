@@ -89,7 +89,7 @@ reasons! {
     RefusedByAddressPolicy = "refused-by-address-policy", "unknown", "Our own address policy refused the target or a redirect hop: nothing was sent there.";
     BudgetSpent = "budget-spent", "unknown", "The run's time budget was spent before this URL was probed: moves no counter.";
     NetworkUnavailable = "network-unavailable", "unknown", "Most names failed to resolve or connect in this run: our network or resolver, not the resource.";
-    NotChecked = "not-checked", "unknown", "No URL of the entry is checked (every URL has `check: false`).";
+    NotChecked = "not-checked", "unknown", "No URL of the entry is checked (every URL has `check: false`, or is excluded by `[probe] exclude`, `--exclude` or `.catwatchignore`).";
     Unrecognised = "unrecognised", "unknown", "A code this version does not know, read from a state written by another version.";
 }
 

@@ -1477,3 +1477,101 @@ fn github_and_sarif_formats_annotate_the_deciding_url_line() {
     assert_eq!(at["region"]["startLine"], gone_line);
     assert!(results.iter().all(|r| r["ruleId"] != "alive"));
 }
+
+/// URLs matching `--exclude`, `[probe] exclude` or a line of
+/// `.catwatchignore` are never requested (the server's record of every
+/// request shows none of them), and an entry whose URLs are all excluded is `unknown`
+/// (`not-checked`), never dead. A bad pattern is refused with its line.
+#[test]
+fn excluded_urls_are_never_requested() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    rt.block_on(
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("here"))
+            .mount(&server),
+    );
+    let port = server.address().port();
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("catwatch.toml"),
+        format!(
+            "catalog = \"catalog\"\n{}",
+            probe_settings(&format!(
+                "resolve = [\"pages.test:{port}:127.0.0.1\"]\nexclude = [\"/by-settings$\"]\n"
+            ))
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".catwatchignore"),
+        "# pages we know block robots\n\n/by-file$\n",
+    )
+    .unwrap();
+    let page = |id: &str| {
+        entry_yaml(
+            id,
+            &[(&format!("http://pages.test:{port}/{id}"), "landing")],
+            "",
+        )
+    };
+    let ids = [
+        "kept-a",
+        "kept-b",
+        "kept-c",
+        "by-settings",
+        "by-file",
+        "by-flag",
+    ];
+    let entries: Vec<(&str, String)> = ids.iter().map(|id| (*id, page(id))).collect();
+    write_catalog(dir.path(), &entries);
+    let output = catwatch(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-state",
+            "--exclude",
+            "/by-fl[a]g$",
+        ])
+        .output()
+        .unwrap();
+    let report = json_of(&output);
+    for id in ["by-settings", "by-file", "by-flag"] {
+        let r = by_id(&report, id);
+        assert_eq!(
+            (&r["status"], &r["reason"]),
+            (&json!("unknown"), &json!("not-checked")),
+            "{r:#}"
+        );
+    }
+    assert_eq!(by_id(&report, "kept-a")["status"], "ok");
+    let asked: Vec<String> = rt
+        .block_on(server.received_requests())
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert!(
+        asked
+            .iter()
+            .all(|p| p.starts_with("/kept-") || p == "/robots.txt"),
+        "{asked:?}"
+    );
+    assert!(asked.iter().any(|p| p == "/kept-a"), "{asked:?}");
+
+    std::fs::write(dir.path().join(".catwatchignore"), "ok\n(unclosed\n").unwrap();
+    let output = catwatch(dir.path())
+        .args(["check", "--no-state"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(".catwatchignore:2: `(unclosed` is not a valid regular expression"),
+        "{stderr}"
+    );
+    // lint does not read the ignore file.
+    let output = catwatch(dir.path()).arg("lint").output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}

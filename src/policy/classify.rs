@@ -169,7 +169,7 @@ pub fn classify(
         return Verdict {
             status: Status::Unknown,
             reason: Reason::NotChecked,
-            message: "no URL of this entry was checked (every URL has check: false)".into(),
+            message: "no URL of this entry was checked (every URL has check: false, or is excluded by [probe] exclude, --exclude or .catwatchignore)".into(),
             decided_by: None,
         };
     };

@@ -53,6 +53,8 @@ struct Shared<F> {
     /// Providers probed at once (the engine's own limits apply below this).
     concurrency: usize,
     github_pause: github::Pause,
+    /// URLs never to probe (`[probe] exclude`, `--exclude`, `.catwatchignore`).
+    exclude: crate::probe::settings::Exclusions,
 }
 
 impl<F> Clone for Prober<F> {
@@ -78,6 +80,7 @@ impl<F: Fetch + 'static> Prober<F> {
                 secrets: secrets.clone(),
                 concurrency: limits.concurrency.max(1),
                 github_pause: github::Pause::new(limits.per_host_concurrency),
+                exclude: limits.exclude.clone(),
             }),
         }
     }
@@ -107,7 +110,7 @@ impl<F: Fetch + 'static> Prober<F> {
         // does whoever feeds it (the lint gate): a large catalog is not held
         // whole while it is probed.
         let (to_single, for_single) = mpsc::channel::<(Url, Target)>(PROBE_QUEUE);
-        let collector = RefCell::new(Collector::new(complete));
+        let collector = RefCell::new(Collector::new(complete, &self.shared.exclude));
 
         let intake = async {
             let mut chunks = std::pin::pin!(entries.ready_chunks(INTAKE_CHUNK));
@@ -312,7 +315,9 @@ const INTAKE_CHUNK: usize = 256;
 /// waiting for it; an observation is not kept once handed on, so an entry
 /// that names a URL after its answer came (the lint gate forbids that in a
 /// catalog) has it probed again.
-struct Collector<E, C> {
+struct Collector<'x, E, C> {
+    /// URLs never probed: as if they had `check: false`.
+    exclude: &'x crate::probe::settings::Exclusions,
     arrived: usize,
     /// By arrival index: the entry, its checked URLs' observations so far (in
     /// entry order), and how many are still out.
@@ -328,9 +333,10 @@ struct Waiting<E> {
     missing: usize,
 }
 
-impl<E: Borrow<Entry>, C: FnMut(usize, E, Vec<Observation>)> Collector<E, C> {
-    fn new(complete: C) -> Self {
+impl<'x, E: Borrow<Entry>, C: FnMut(usize, E, Vec<Observation>)> Collector<'x, E, C> {
+    fn new(complete: C, exclude: &'x crate::probe::settings::Exclusions) -> Self {
         Collector {
+            exclude,
             arrived: 0,
             waiting: HashMap::new(),
             waiters: HashMap::new(),
@@ -345,7 +351,7 @@ impl<E: Borrow<Entry>, C: FnMut(usize, E, Vec<Observation>)> Collector<E, C> {
         self.arrived += 1;
         let mut probe = Vec::new();
         let mut missing = 0;
-        let urls: Vec<&Url> = checked_urls(entry.borrow()).collect();
+        let urls: Vec<&Url> = checked_urls(entry.borrow(), self.exclude).collect();
         for url in &urls {
             let waiters = match self.waiters.get_mut(url.as_str()) {
                 Some(waiters) => waiters,
@@ -397,7 +403,7 @@ impl<E: Borrow<Entry>, C: FnMut(usize, E, Vec<Observation>)> Collector<E, C> {
         let Some(waiting) = self.waiting.get_mut(&index) else {
             return;
         };
-        let slots = checked_urls(waiting.entry.borrow()).map(|u| u.as_str() == url);
+        let slots = checked_urls(waiting.entry.borrow(), self.exclude).map(|u| u.as_str() == url);
         let slots: Vec<usize> = slots
             .enumerate()
             .filter_map(|(slot, matches)| matches.then_some(slot))
@@ -439,8 +445,17 @@ fn present(seen: Vec<Option<Observation>>) -> Vec<Observation> {
     present
 }
 
-fn checked_urls(entry: &Entry) -> impl Iterator<Item = &Url> {
-    entry.urls.iter().filter(|u| u.check).map(|u| &u.url)
+/// The URLs of `entry` that are probed: those with `check: true` that no
+/// exclusion names. The one place that decides it.
+fn checked_urls<'e>(
+    entry: &'e Entry,
+    exclude: &'e crate::probe::settings::Exclusions,
+) -> impl Iterator<Item = &'e Url> {
+    entry
+        .urls
+        .iter()
+        .filter(move |u| u.check && !exclude.excludes(u.url.as_str()))
+        .map(|u| &u.url)
 }
 
 /// What probing tells a progress display as it goes.
@@ -816,16 +831,20 @@ mod tests {
             duration_ms: 1,
         };
         let mut handed: Vec<(usize, String, Vec<String>)> = Vec::new();
-        let mut collector = Collector::new(|index, entry: Entry, seen: Vec<Observation>| {
-            handed.push((index, entry.id, seen.into_iter().map(|o| o.url).collect()));
-        });
+        let none = crate::probe::settings::Exclusions::default();
+        let mut collector = Collector::new(
+            |index, entry: Entry, seen: Vec<Observation>| {
+                handed.push((index, entry.id, seen.into_iter().map(|o| o.url).collect()));
+            },
+            &none,
+        );
         let (a, b, shared) = (
             "https://a.example/",
             "https://b.example/",
             "https://s.example/",
         );
         let mut probed: Vec<String> = Vec::new();
-        let mut arrive = |collector: &mut Collector<_, _>, e: Entry| {
+        let mut arrive = |collector: &mut Collector<'_, _, _>, e: Entry| {
             let urls: Vec<Url> = collector.arrive(e);
             probed.extend(urls.into_iter().map(String::from));
         };

@@ -40,6 +40,65 @@ pub struct ProbeSettings {
     pub proxy: Option<String>,
     /// When non-empty, only these ports may be contacted.
     pub allowed_ports: Vec<u16>,
+    /// URLs matching any of these regular expressions are not probed (as
+    /// `check: false`); `--exclude` and the `.catwatchignore` file add more.
+    pub exclude: Exclusions,
+}
+
+/// Regular expressions (Rust's `regex` syntax, matched anywhere in the URL
+/// unless anchored) naming URLs never to probe, compiled once when the
+/// settings are read, so a bad pattern is refused with its source.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(try_from = "Vec<String>")]
+pub struct Exclusions {
+    patterns: Vec<String>,
+    set: Option<regex::RegexSet>,
+}
+
+impl Exclusions {
+    /// The patterns, compiled; the error names the pattern and why.
+    pub fn new(patterns: Vec<String>) -> Result<Exclusions, String> {
+        if patterns.is_empty() {
+            return Ok(Exclusions::default());
+        }
+        for pattern in &patterns {
+            regex::Regex::new(pattern)
+                .map_err(|e| format!("`{pattern}` is not a valid regular expression: {e}"))?;
+        }
+        let set = regex::RegexSet::new(&patterns).map_err(|e| e.to_string())?;
+        Ok(Exclusions {
+            patterns,
+            set: Some(set),
+        })
+    }
+
+    /// These patterns and `more`, compiled together.
+    pub fn with(&self, more: impl IntoIterator<Item = String>) -> Result<Exclusions, String> {
+        let mut patterns = self.patterns.clone();
+        patterns.extend(more);
+        Exclusions::new(patterns)
+    }
+
+    pub fn excludes(&self, url: &str) -> bool {
+        self.set.as_ref().is_some_and(|set| set.is_match(url))
+    }
+
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+}
+
+impl TryFrom<Vec<String>> for Exclusions {
+    type Error = String;
+    fn try_from(patterns: Vec<String>) -> Result<Exclusions, String> {
+        Exclusions::new(patterns)
+    }
+}
+
+impl PartialEq for Exclusions {
+    fn eq(&self, other: &Exclusions) -> bool {
+        self.patterns == other.patterns
+    }
 }
 
 impl Default for ProbeSettings {
@@ -68,6 +127,7 @@ impl Default for ProbeSettings {
             extra_root_certs: Vec::new(),
             proxy: None,
             allowed_ports: Vec::new(),
+            exclude: Exclusions::default(),
         }
     }
 }
