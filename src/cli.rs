@@ -149,6 +149,10 @@ pub struct CheckArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// List the URLs and the requests the check would send (API calls
+    /// included), and send nothing.
+    #[arg(long)]
+    pub dump: bool,
     #[command(flatten)]
     pub probe: ProbeOverrides,
 }

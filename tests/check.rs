@@ -1575,3 +1575,52 @@ fn excluded_urls_are_never_requested() {
     let output = catwatch(dir.path()).arg("lint").output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
 }
+
+/// `check --dump` lists every selected URL with its platform and the
+/// requests the probes would send first (API calls included), and sends
+/// nothing: the server records no request, and no state is written.
+#[test]
+fn dump_lists_the_requests_and_sends_nothing() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    github_mocks(&rt, &server);
+    let dir = project(&server, &three_entries(), "");
+    let output = catwatch(dir.path())
+        .args(["check", "--dump"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.starts_with("catwatch check --dump: 3 entries, 4 URLs; nothing was sent"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  https://github.com/o/gone  (github)"),
+        "{text}"
+    );
+    let api = format!("  GET {}/github/repos/o/gone\n", server.uri());
+    assert!(text.contains(&api), "{text}");
+    assert!(rt.block_on(server.received_requests()).unwrap().is_empty());
+    assert!(!dir.path().join("state").exists());
+
+    let output = catwatch(dir.path())
+        .args([
+            "check",
+            "--dump",
+            "--format",
+            "json",
+            "--only",
+            "alive-repo",
+        ])
+        .output()
+        .unwrap();
+    let dump = json_of(&output);
+    assert_eq!(dump["entries"][0]["id"], "alive-repo");
+    assert_eq!(dump["requests"][0]["method"], "GET");
+    assert_eq!(
+        dump["requests"][0]["url"],
+        format!("{}/github/repos/o/alive", server.uri())
+    );
+    assert_eq!(dump["requests"].as_array().unwrap().len(), 1);
+}

@@ -56,6 +56,9 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     } else {
         state::load_known(&config.state).context("reading the state file")?
     };
+    if args.dump {
+        return dump(config, &args, &listing, &selection, &known);
+    }
     // Least recently checked first: a run its budget cuts short leaves a
     // different tail unprobed each night. The report keeps catalog order.
     let catalog_order: HashMap<String, usize> = listing
@@ -121,6 +124,46 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Failed
     })
+}
+
+/// `check --dump`: the selected entries loaded through the gate as for a
+/// run, then the plan of what would be sent, printed; nothing is sent and
+/// the state is not written.
+fn dump(
+    config: &Config,
+    args: &CheckArgs,
+    listing: &catalog::Listing,
+    selection: &Selection,
+    known: &state::Known,
+) -> anyhow::Result<Outcome> {
+    let mut entries = Vec::new();
+    catalog::stream_entries(listing, crate::lint::today(config.now), |entry| {
+        if selection.wants(&entry) {
+            entries.push(entry);
+        }
+    })?;
+    let plan = crate::commands::dump::plan(config, &entries, &known.validators)?;
+    let text = match args.format {
+        CheckFormat::Human => crate::commands::dump::render_human(&plan),
+        CheckFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&plan)?;
+            text.push('\n');
+            text
+        }
+        other => anyhow::bail!(
+            "--dump writes human or json output, not {}; use --format human or --format json",
+            clap::ValueEnum::to_possible_value(&other)
+                .map(|v| v.get_name().to_owned())
+                .unwrap_or_default()
+        ),
+    };
+    match &args.output {
+        Some(path) => crate::commands::write_atomically(path, &text)?,
+        None => {
+            crate::commands::to_stdout(text.as_bytes()).context("writing the dump to stdout")?
+        }
+    }
+    Ok(Outcome::Clean)
 }
 
 /// The environment proxy variables catwatch does not follow (it sends

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod docs;
+pub mod dump;
 pub mod lint;
 pub mod merge;
 pub mod monitor;

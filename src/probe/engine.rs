@@ -247,7 +247,7 @@ impl Engine {
             tracing::debug!(url = %exchange.url, attempt, wait_ms = wait.as_millis() as u64, "retrying");
             notes.push(format!(
                 "{} {} {}, retried after {} ms",
-                method_name(exchange.method),
+                exchange.method.as_str(),
                 exchange.url,
                 match &result {
                     Ok(answer) => format!("answered {}", answer.status),
@@ -439,14 +439,6 @@ struct Answer {
     retry_after: Option<String>,
     body: Vec<u8>,
     truncated: bool,
-}
-
-fn method_name(method: Method) -> &'static str {
-    match method {
-        Method::Head => "HEAD",
-        Method::Get => "GET",
-        Method::Post => "POST",
-    }
 }
 
 fn is_redirect(status: u16) -> bool {

@@ -19,6 +19,16 @@ pub enum Method {
     Post,
 }
 
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Head => "HEAD",
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
 /// A credential bound to the one API host it belongs to. The engine attaches
 /// it only over https to exactly `host` (and port), and never follows a
 /// redirect on a request that carries it.
