@@ -71,6 +71,22 @@ pub struct ProbeOverrides {
     pub exclude: Vec<String>,
 }
 
+/// The entry ids of the catalog found from the current directory, as
+/// completion candidates for `--only`.
+fn entry_ids() -> Vec<clap_complete::engine::CompletionCandidate> {
+    let Ok(here) = std::env::current_dir() else {
+        return Vec::new();
+    };
+    let dir = crate::config::discover_catalog_dir(&here);
+    let Ok(listing) = crate::catalog::list(&[dir]) else {
+        return Vec::new();
+    };
+    listing
+        .ids()
+        .map(clap_complete::engine::CompletionCandidate::new)
+        .collect()
+}
+
 impl Command {
     /// The probe overrides of a command that probes.
     pub fn probe_overrides(&self) -> Option<&ProbeOverrides> {
@@ -129,8 +145,9 @@ pub enum CheckFormat {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Check only these entry ids.
-    #[arg(long, value_name = "ID", num_args = 1..)]
+    /// Check only these entry ids (completed from the catalog by the
+    /// dynamic completions, `COMPLETE=bash catwatch`).
+    #[arg(long, value_name = "ID", num_args = 1.., add = clap_complete::engine::ArgValueCandidates::new(entry_ids))]
     pub only: Vec<String>,
     /// Check only the entries whose files changed since this git revision.
     #[arg(long, value_name = "REV")]

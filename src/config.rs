@@ -281,6 +281,25 @@ enum Root {
     Here,
 }
 
+/// The catalog directory a run from `here` without `--config` or
+/// `--catalog` would use (for shell completion): found as [`Config::load`]
+/// finds it, with the settings file's `catalog` when there is one.
+pub fn discover_catalog_dir(here: &Path) -> PathBuf {
+    let within = |base: &Path, dir: Option<&str>| base.join(dir.unwrap_or(DEFAULT_CATALOG_DIR));
+    match discover_root(here) {
+        Root::Settings(path) => {
+            let base = here.join(path.parent().unwrap_or(Path::new("")));
+            let catalog = std::fs::read_to_string(here.join(&path))
+                .ok()
+                .and_then(|text| text.parse::<toml::Table>().ok())
+                .and_then(|t| t.get("catalog").and_then(|c| c.as_str()).map(str::to_owned));
+            within(&base, catalog.as_deref())
+        }
+        Root::Catalog(base) => within(&here.join(base), None),
+        Root::Here => within(here, None),
+    }
+}
+
 /// Walks up from `here`, as git and cargo do, to the first directory that
 /// holds `catwatch.toml` or a `catalog/` directory: so that `catwatch lint`
 /// works from `catalog/` or any folder of the catalog's repository. The walk

@@ -4,9 +4,13 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use catwatch::cli::ColorChoice;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 fn main() -> ExitCode {
+    // `COMPLETE=bash catwatch` prints the shell's dynamic completion
+    // script, and the shell calls back here to complete (entry ids for
+    // `--only` among them); otherwise this returns at once.
+    clap_complete::CompleteEnv::with_factory(catwatch::cli::Cli::command).complete();
     let cli = catwatch::cli::Cli::parse();
     init_tracing(cli.verbose, cli.color);
     match catwatch::run(cli) {

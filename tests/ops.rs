@@ -620,3 +620,35 @@ fn the_crontab_line_runs_once_and_flock_skips_an_overlapping_run() {
     drop(held);
     assert!(run().success());
 }
+
+/// The dynamic completions (`source <(COMPLETE=bash catwatch)`) complete
+/// `--only` with the ids of the catalog found from where the user is, in
+/// real bash: from inside `catalog/` of a scratch repository, the ids of its
+/// files that start with what was typed.
+#[test]
+fn bash_completes_entry_ids_for_only() {
+    require_tool("bash");
+    let repo = tempfile::tempdir().unwrap();
+    let catalog = repo.path().join("catalog");
+    std::fs::create_dir_all(&catalog).unwrap();
+    for id in ["covid-ct", "covid-chestxray", "mosmed"] {
+        std::fs::write(catalog.join(format!("{id}.yaml")), "id: x\n").unwrap();
+    }
+    let script = format!(
+        "source <(COMPLETE=bash '{bin}'); COMP_WORDS=(catwatch check --only covid-c); COMP_CWORD=3; COMP_TYPE=9; \
+         _clap_complete_catwatch catwatch covid-c check; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        bin = bin().display()
+    );
+    let out = StdCommand::new("bash")
+        .args(["-c", &script])
+        .current_dir(&catalog)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut offered: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    offered.sort();
+    assert_eq!(offered, ["covid-chestxray", "covid-ct"]);
+}
