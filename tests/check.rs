@@ -147,6 +147,14 @@ fn github_mocks(rt: &Runtime, server: &MockServer) {
     }
 }
 
+/// A runtime and a server answering as GitHub does for [`three_entries`].
+fn github_server() -> (Runtime, MockServer) {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    github_mocks(&rt, &server);
+    (rt, server)
+}
+
 /// A tempdir with catwatch.toml pointing every API at `server`, and a catalog.
 fn project(server: &MockServer, entries: &[(&str, String)], extra: &str) -> TempDir {
     let dir = TempDir::new().unwrap();
@@ -197,9 +205,7 @@ fn three_entries() -> Vec<(&'static str, String)> {
 
 #[test]
 fn json_report_matches_the_schema_and_a_dead_entry_fails_the_run() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    github_mocks(&rt, &server);
+    let (rt, server) = github_server();
     let mut entries = three_entries();
     // A URL with check: false is never probed.
     entries[2].1 = entries[2]
@@ -246,9 +252,7 @@ fn json_report_matches_the_schema_and_a_dead_entry_fails_the_run() {
 
 #[test]
 fn only_selects_entries_and_the_run_passes_without_dead_ones() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    github_mocks(&rt, &server);
+    let (rt, server) = github_server();
     let dir = project(&server, &three_entries(), "");
     let output = catwatch(dir.path())
         .args([
@@ -293,9 +297,7 @@ fn an_unknown_only_id_exits_2_and_lists_the_known_ids() {
 
 #[test]
 fn fail_on_is_configurable_and_exemptions_keep_the_status_but_pass() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    github_mocks(&rt, &server);
+    let (_rt, server) = github_server();
     let mut entries = three_entries();
     entries[1].1.push_str(
         "exemptions:\n  - kind: false-alarm\n    statuses: [dead]\n    reason: Taken down for maintenance, back next week\n    expires: 2099-01-01\n",
@@ -336,9 +338,7 @@ fn fail_on_is_configurable_and_exemptions_keep_the_status_but_pass() {
 
 #[test]
 fn the_table_and_output_file() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    github_mocks(&rt, &server);
+    let (_rt, server) = github_server();
     let dir = project(&server, &three_entries(), "");
     let output = catwatch(dir.path())
         .args(["check", "--no-state"])
@@ -481,9 +481,7 @@ fn git(dir: &Path, args: &[&str]) {
 
 #[test]
 fn changed_since_checks_only_new_and_changed_entries() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    github_mocks(&rt, &server);
+    let (_rt, server) = github_server();
     let dir = project(&server, &three_entries(), "");
     git(dir.path(), &["init", "-q", "-b", "main"]);
     git(dir.path(), &["add", "."]);
@@ -883,9 +881,7 @@ fn secrets_never_reach_logs_or_reports() {
 
 #[test]
 fn shards_split_the_catalog_without_overlap() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    github_mocks(&rt, &server);
+    let (_rt, server) = github_server();
     let dir = project(&server, &three_entries(), "");
     let mut seen = Vec::new();
     for shard in ["1/2", "2/2"] {
@@ -993,9 +989,7 @@ fn with_no_network_check_reports_nothing_dead_says_why_and_exits_2() {
 /// naming the variable.
 #[test]
 fn the_run_clock_decides_staleness_and_the_report_date() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    github_mocks(&rt, &server);
+    let (_rt, server) = github_server();
     let entries = vec![three_entries().remove(0)];
     let dir = project(&server, &entries, "");
     let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 800);
@@ -1200,9 +1194,7 @@ fn an_echoed_token_is_scrubbed_from_the_report_and_the_state() {
 /// early ends the run quietly with its own exit code.
 #[test]
 fn logs_are_one_line_per_resource_at_v_and_a_closed_stdout_is_quiet() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    github_mocks(&rt, &server);
+    let (rt, server) = github_server();
     let dir = project(&server, &three_entries(), "");
     let output = catwatch(dir.path())
         .args(["-v", "check", "--no-state"])
@@ -1292,55 +1284,78 @@ fn logs_are_one_line_per_resource_at_v_and_a_closed_stdout_is_quiet() {
     );
 }
 
+/// A loopback server for plain web pages, reached as `pages.test` through
+/// `[probe] resolve`, and a project whose catwatch.toml points there (with
+/// `extra` lines in `[probe]`).
+struct Pages {
+    rt: Runtime,
+    server: MockServer,
+    port: u16,
+    dir: TempDir,
+}
+
+impl Pages {
+    fn new(extra: &str) -> Pages {
+        let rt = runtime();
+        let server = rt.block_on(MockServer::start());
+        let port = server.address().port();
+        let dir = TempDir::new().unwrap();
+        std::fs::write(
+            dir.path().join("catwatch.toml"),
+            format!(
+                "catalog = \"catalog\"\n{}",
+                probe_settings(&format!(
+                    "resolve = [\"pages.test:{port}:127.0.0.1\"]\n{extra}"
+                ))
+            ),
+        )
+        .unwrap();
+        Pages {
+            rt,
+            server,
+            port,
+            dir,
+        }
+    }
+
+    fn mount(&self, mock: Mock) {
+        self.rt.block_on(mock.mount(&self.server));
+    }
+
+    /// Every GET not mounted otherwise answers 200.
+    fn answer_all(&self) {
+        self.mount(
+            Mock::given(method("GET"))
+                .respond_with(ResponseTemplate::new(200).set_body_string("here")),
+        );
+    }
+
+    /// An entry `id` whose landing page is `/{path}` on this server.
+    fn entry(&self, id: &'static str, path: &str) -> (&'static str, String) {
+        let url = format!("http://pages.test:{}/{path}", self.port);
+        (id, entry_yaml(id, &[(&url, "landing")], ""))
+    }
+}
+
 /// `--timeout`, `--concurrency` and `--per-host` override `[probe]` for one
 /// run, held to the same ranges as the file: the file allows 5 s, the page
 /// answers after 3 s, and `--timeout 1` makes it a timeout; values out of
 /// range are refused (exit 2) with the flag, the setting and its range.
 #[test]
 fn command_line_overrides_replace_the_probe_settings_within_their_ranges() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    rt.block_on(
+    let pages = Pages::new("");
+    pages.mount(
         Mock::given(method("GET"))
             .and(path("/slow"))
-            .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(3)))
-            .mount(&server),
+            .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(3))),
     );
     // Quick pages beside it, so the run does not judge its own network down.
-    rt.block_on(
-        Mock::given(method("GET"))
-            .and(path("/fast"))
-            .respond_with(ResponseTemplate::new(200).set_body_string("here"))
-            .mount(&server),
-    );
-    let port = server.address().port();
-    let dir = TempDir::new().unwrap();
-    std::fs::write(
-        dir.path().join("catwatch.toml"),
-        format!(
-            "catalog = \"catalog\"\n{}",
-            probe_settings(&format!("resolve = [\"slow.test:{port}:127.0.0.1\"]\n"))
-        ),
-    )
-    .unwrap();
-    let mut entries = vec![(
-        "slow-page",
-        entry_yaml(
-            "slow-page",
-            &[(&format!("http://slow.test:{port}/slow"), "landing")],
-            "",
-        ),
-    )];
+    pages.answer_all();
+    let mut entries = vec![pages.entry("slow-page", "slow")];
     for id in ["fast-a", "fast-b", "fast-c"] {
-        entries.push((
-            id,
-            entry_yaml(
-                id,
-                &[(&format!("http://slow.test:{port}/fast?{id}"), "landing")],
-                "",
-            ),
-        ));
+        entries.push(pages.entry(id, &format!("fast?{id}")));
     }
+    let dir = &pages.dir;
     write_catalog(dir.path(), &entries);
     let output = catwatch(dir.path())
         .args(["check", "--format", "json", "--no-state", "--timeout", "1"])
@@ -1384,32 +1399,15 @@ fn command_line_overrides_replace_the_probe_settings_within_their_ranges() {
 /// is still refused by them.
 #[test]
 fn only_checks_its_entry_when_another_has_lint_errors() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    rt.block_on(
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(200).set_body_string("here"))
-            .mount(&server),
+    let pages = Pages::new("");
+    pages.answer_all();
+    let (_, broken) = pages.entry("broken", "broken");
+    let broken = broken.replace("name:", "nmae:");
+    let dir = &pages.dir;
+    write_catalog(
+        dir.path(),
+        &[pages.entry("good", "good"), ("broken", broken)],
     );
-    let port = server.address().port();
-    let dir = TempDir::new().unwrap();
-    std::fs::write(
-        dir.path().join("catwatch.toml"),
-        format!(
-            "catalog = \"catalog\"\n{}",
-            probe_settings(&format!("resolve = [\"pages.test:{port}:127.0.0.1\"]\n"))
-        ),
-    )
-    .unwrap();
-    let page = |id: &str| {
-        entry_yaml(
-            id,
-            &[(&format!("http://pages.test:{port}/{id}"), "landing")],
-            "",
-        )
-    };
-    let broken = page("broken").replace("name:", "nmae:");
-    write_catalog(dir.path(), &[("good", page("good")), ("broken", broken)]);
     let output = catwatch(dir.path())
         .args(["check", "--format", "json", "--no-state", "--only", "good"])
         .output()
@@ -1435,9 +1433,7 @@ fn only_checks_its_entry_when_another_has_lint_errors() {
 /// `--format sarif` holds the same results for code scanning.
 #[test]
 fn github_and_sarif_formats_annotate_the_deciding_url_line() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    github_mocks(&rt, &server);
+    let (_rt, server) = github_server();
     let dir = project(&server, &three_entries(), "");
     let line_of = |id: &str, url: &str| {
         let text = std::fs::read_to_string(dir.path().join(format!("catalog/{id}.yaml"))).unwrap();
@@ -1484,37 +1480,14 @@ fn github_and_sarif_formats_annotate_the_deciding_url_line() {
 /// (`not-checked`), never dead. A bad pattern is refused with its line.
 #[test]
 fn excluded_urls_are_never_requested() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    rt.block_on(
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(200).set_body_string("here"))
-            .mount(&server),
-    );
-    let port = server.address().port();
-    let dir = TempDir::new().unwrap();
-    std::fs::write(
-        dir.path().join("catwatch.toml"),
-        format!(
-            "catalog = \"catalog\"\n{}",
-            probe_settings(&format!(
-                "resolve = [\"pages.test:{port}:127.0.0.1\"]\nexclude = [\"/by-settings$\"]\n"
-            ))
-        ),
-    )
-    .unwrap();
+    let pages = Pages::new("exclude = [\"/by-settings$\"]\n");
+    pages.answer_all();
+    let dir = &pages.dir;
     std::fs::write(
         dir.path().join(".catwatchignore"),
         "# pages we know block robots\n\n/by-file$\n",
     )
     .unwrap();
-    let page = |id: &str| {
-        entry_yaml(
-            id,
-            &[(&format!("http://pages.test:{port}/{id}"), "landing")],
-            "",
-        )
-    };
     let ids = [
         "kept-a",
         "kept-b",
@@ -1523,7 +1496,7 @@ fn excluded_urls_are_never_requested() {
         "by-file",
         "by-flag",
     ];
-    let entries: Vec<(&str, String)> = ids.iter().map(|id| (*id, page(id))).collect();
+    let entries: Vec<(&str, String)> = ids.iter().map(|id| pages.entry(id, id)).collect();
     write_catalog(dir.path(), &entries);
     let output = catwatch(dir.path())
         .args([
@@ -1546,8 +1519,9 @@ fn excluded_urls_are_never_requested() {
         );
     }
     assert_eq!(by_id(&report, "kept-a")["status"], "ok");
-    let asked: Vec<String> = rt
-        .block_on(server.received_requests())
+    let asked: Vec<String> = pages
+        .rt
+        .block_on(pages.server.received_requests())
         .unwrap()
         .iter()
         .map(|r| r.url.path().to_owned())
@@ -1581,9 +1555,7 @@ fn excluded_urls_are_never_requested() {
 /// nothing: the server records no request, and no state is written.
 #[test]
 fn dump_lists_the_requests_and_sends_nothing() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    github_mocks(&rt, &server);
+    let (rt, server) = github_server();
     let dir = project(&server, &three_entries(), "");
     let output = catwatch(dir.path())
         .args(["check", "--dump"])
