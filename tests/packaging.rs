@@ -5,12 +5,21 @@
 //! scratch catalog repository.
 //!
 //! The tools (maturin, pre-commit) come from scripts/setup.sh's virtual
-//! environment, target/test-venv. The builds use the dev profile and this
-//! checkout's target directory, so they reuse what `cargo test` compiled
-//! (release wheels are built by .github/workflows/release.yml).
+//! environment, target/test-venv. The builds use the dev profile in a target
+//! directory of their own, target/packaging (maturin moves the binary it
+//! packs out of the target directory, which must not touch the binary the
+//! other tests run), one build at a time (release wheels are built by
+//! .github/workflows/release.yml).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// The packaging builds share target/packaging, one at a time.
+static BUILDS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn build_dir() -> PathBuf {
+    root().join("target/packaging")
+}
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -60,6 +69,7 @@ fn path_without_rust(first: &Path) -> String {
 /// cargo on PATH, from the repository's root and from inside `catalog/`.
 #[test]
 fn the_wheel_installs_into_a_fresh_venv_and_lints_without_rust() {
+    let _one_build = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
     let work = tempfile::tempdir().unwrap();
     let wheels = work.path().join("wheels");
     let built = run(Command::new(venv_tool("maturin"))
@@ -67,7 +77,7 @@ fn the_wheel_installs_into_a_fresh_venv_and_lints_without_rust() {
         .arg(&wheels)
         .arg("--manifest-path")
         .arg(root().join("Cargo.toml"))
-        .env_remove("CARGO_TARGET_DIR"));
+        .env("CARGO_TARGET_DIR", build_dir()));
     assert!(built.status.success(), "maturin build: {}", text(&built));
     let wheel = std::fs::read_dir(&wheels)
         .unwrap()
@@ -174,6 +184,7 @@ fn scratch_repository(dir: &Path) {
 /// mistake, `catwatch-lint` fails and shows the finding at its line.
 #[test]
 fn the_pre_commit_hooks_lint_a_scratch_catalog_and_fail_on_a_planted_mistake() {
+    let _one_build = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
     let work = tempfile::tempdir().unwrap();
     let repo = work.path().join("repo");
     scratch_repository(&repo);
@@ -184,9 +195,9 @@ fn the_pre_commit_hooks_lint_a_scratch_catalog_and_fail_on_a_planted_mistake() {
             .args([hook, "--all-files", "--color", "never"])
             .current_dir(&repo)
             // pre-commit's own cache, and the wheel build it starts (pip,
-            // maturin) reusing this checkout's compiled dependencies.
+            // maturin) in the packaging tests' target directory.
             .env("PRE_COMMIT_HOME", work.path().join("pre-commit"))
-            .env("CARGO_TARGET_DIR", root().join("target"))
+            .env("CARGO_TARGET_DIR", build_dir())
             .env("MATURIN_PEP517_ARGS", "--profile dev")
             .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
             .env("NO_COLOR", "1"))
