@@ -194,6 +194,15 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// What lint judges dates against in this run: its clock and
+    /// `[lint] verified_max_age_days`.
+    pub fn lint_dates(&self) -> crate::lint::Dates {
+        crate::lint::Dates {
+            today: crate::lint::today(self.now),
+            verified_max_age_days: self.lint.verified_max_age_days,
+        }
+    }
+
     /// Builds the configuration from the command line, the settings file (the
     /// one named, else ./catwatch.toml when it exists) and the environment.
     pub fn load(cli: &Cli, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {

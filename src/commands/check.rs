@@ -303,12 +303,11 @@ impl Selection {
             return (listing, catalog::Listing::default());
         }
         let selected = |path: &Path| {
-            let stem = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default();
-            self.only.as_ref().is_none_or(|ids| ids.contains(stem))
-                && self.changed.as_ref().is_none_or(|ids| ids.contains(stem))
+            self.names(
+                path.file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default(),
+            )
         };
         let (entry_paths, rest): (Vec<std::path::PathBuf>, Vec<_>) =
             listing.entry_paths.into_iter().partition(|p| selected(p));
@@ -324,12 +323,14 @@ impl Selection {
         )
     }
 
+    /// Whether `--only` and `--changed-since` (when given) both name `id`.
+    fn names(&self, id: &str) -> bool {
+        self.only.as_ref().is_none_or(|ids| ids.contains(id))
+            && self.changed.as_ref().is_none_or(|ids| ids.contains(id))
+    }
+
     fn wants(&self, entry: &Entry) -> bool {
-        self.only.as_ref().is_none_or(|ids| ids.contains(&entry.id))
-            && self
-                .changed
-                .as_ref()
-                .is_none_or(|ids| ids.contains(&entry.id))
+        self.names(&entry.id)
             && self
                 .shard
                 .is_none_or(|shard| shard::assigned(entry, shard.count) == shard)
@@ -344,26 +345,19 @@ fn others_with_errors(config: &Config, others: &catalog::Listing) -> Option<Stri
     if others.entry_paths.is_empty() && others.strays.is_empty() {
         return None;
     }
-    let gathered = catalog::Gathered {
-        files: catalog::read_files(&others.entry_paths),
-        strays: others.strays.clone(),
-    };
-    let dates = crate::lint::Dates {
-        today: crate::lint::today(config.now),
-        verified_max_age_days: config.lint.verified_max_age_days,
-    };
-    let report = crate::lint::lint(&gathered, dates);
-    let errors: Vec<&crate::lint::Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity == crate::lint::Severity::Error)
-        .collect();
+    // The gate as loading runs it: errors only, warnings neither kept nor
+    // located.
+    let files = catalog::read_files(&others.entry_paths);
+    let mut gate = crate::lint::Gate::new(config.lint_dates(), crate::lint::Purpose::Load);
+    gate.add_strays(&others.strays);
+    gate.add(&files);
+    let errors = gate.finish(&files).findings;
     let first = errors.first()?;
-    let files: HashSet<&Path> = errors.iter().map(|f| f.file.as_path()).collect();
+    let bad_files: HashSet<&Path> = errors.iter().map(|f| f.file.as_path()).collect();
     Some(format!(
         "catwatch: warning: {} lint error(s) in {} file(s) this run does not check, the first at {}:{}: [{}] {}; they do not stop this run, but run `catwatch lint` to fix them",
         errors.len(),
-        files.len(),
+        bad_files.len(),
         crate::lint::display_path(&first.file),
         first.line,
         first.code,

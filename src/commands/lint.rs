@@ -17,11 +17,7 @@ pub fn run(config: &Config, args: LintArgs) -> anyhow::Result<Outcome> {
         args.paths
     };
     let gathered = catalog::gather(&paths)?;
-    let dates = lint::Dates {
-        today: lint::today(config.now),
-        verified_max_age_days: config.lint.verified_max_age_days,
-    };
-    let report = lint::lint(&gathered, dates);
+    let report = lint::lint(&gathered, config.lint_dates());
     let text = match args.format {
         LintFormat::Human => render::human(&report, &gathered.sources(), use_color(config.color)),
         LintFormat::Github => render::github(&report),
