@@ -47,6 +47,9 @@ pub struct Secrets {
     pub kaggle: Option<KaggleCredentials>,
     /// CATWATCH_SMTP_USERNAME and CATWATCH_SMTP_PASSWORD.
     pub smtp: Option<(String, Secret)>,
+    /// SYNAPSE_AUTH_TOKEN, the personal access token synapseclient reads
+    /// (`credential_provider.py`); sent only to the Synapse API's host.
+    pub synapse_token: Option<Secret>,
 }
 
 impl Secrets {
@@ -55,7 +58,10 @@ impl Secrets {
     pub fn scrubber(&self) -> crate::secret::Scrubber {
         let b64 = |text: String| crate::probe::providers::api::base64(text.as_bytes());
         let mut values = Vec::new();
-        if let Some(token) = &self.github_token {
+        for token in [&self.github_token, &self.synapse_token]
+            .into_iter()
+            .flatten()
+        {
             values.push(token.expose().to_owned());
         }
         match &self.kaggle {
@@ -84,6 +90,8 @@ impl Secrets {
                 .map(Secret::new),
             kaggle: KaggleCredentials::from_env(&non_empty),
             smtp: pair("CATWATCH_SMTP_USERNAME", "CATWATCH_SMTP_PASSWORD"),
+            synapse_token: non_empty("SYNAPSE_AUTH_TOKEN")
+                .map(|t| Secret::new(t.trim().to_owned())),
         }
     }
 }

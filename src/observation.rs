@@ -10,6 +10,7 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::entry::Access;
 use crate::catalog::platform::Platform;
 use crate::reason::Reason;
 
@@ -97,6 +98,54 @@ pub struct Dated {
     pub source: String,
 }
 
+/// A version label and the API field it was read from (`tcia:version_number`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Versioned {
+    pub label: String,
+    pub source: String,
+}
+
+/// What a size counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    Bytes,
+    Files,
+    Series,
+    Studies,
+    Patients,
+    Images,
+    Cases,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Bytes => "bytes",
+            Unit::Files => "files",
+            Unit::Series => "series",
+            Unit::Studies => "studies",
+            Unit::Patients => "patients",
+            Unit::Images => "images",
+            Unit::Cases => "cases",
+        }
+    }
+}
+
+/// One count of a resource's size, and the API field it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Measure {
+    pub count: u64,
+    pub unit: Unit,
+    pub source: String,
+}
+
+impl fmt::Display for Measure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} ({})", self.count, self.unit.as_str(), self.source)
+    }
+}
+
 /// The decisive fact a probe established, before any threshold or policy.
 /// Every signal that is not plainly "alive" carries its [`Reason`]: the
 /// provider that saw it names it, and nothing downstream guesses it back.
@@ -123,6 +172,14 @@ pub enum Signal {
     NeedsCredentials { variable: String },
     /// Our own address policy refused the target (SSRF guard).
     Refused { why: String },
+    /// The resource is there, and its platform says getting it needs `need`
+    /// (a free account, an application, a signed data-use agreement). Ok for
+    /// an entry that says so in its `access`; blocked for one that says open.
+    Restricted {
+        reason: Reason,
+        need: Access,
+        why: String,
+    },
     /// Not judged in this run for a reason of ours, not the resource's: the
     /// run's budget was spent, our network was down, a fallback could not
     /// settle it. Moves no counter.
@@ -197,6 +254,14 @@ pub struct Observation {
     /// or Mendeley version that is not the latest): alive, but worth a look.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newer_version: Option<String>,
+    /// The version the platform names as current for this URL ("v4",
+    /// "1.0.0", "version 3"), with where it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<Versioned>,
+    /// How big the resource is now, as its platform counts it (series,
+    /// patients, images, files, bytes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub size: Vec<Measure>,
     /// Short facts that back the signal ("api.github.com archived=true"), and
     /// what happened along the way (a retried 503, a refused redirect hop).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -237,6 +302,12 @@ pub struct ResourceCheck {
     pub last_updated: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_updated_source: Option<String>,
+    /// The current version the deciding URL's platform names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<Versioned>,
+    /// The size the deciding URL's platform reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub size: Vec<Measure>,
     pub checked_at: Timestamp,
     pub duration_ms: u64,
     pub observations: Vec<Observation>,
@@ -275,6 +346,7 @@ impl Observation {
             | Signal::Blocked { why: text, .. }
             | Signal::Transient { why: text, .. }
             | Signal::Refused { why: text }
+            | Signal::Restricted { why: text, .. }
             | Signal::Unsettled { why: text, .. } => clean(text),
             Signal::Alive | Signal::NotModified | Signal::RateLimited { .. } => {}
             Signal::NeedsCredentials { variable } => clean(variable),

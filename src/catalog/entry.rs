@@ -106,6 +106,18 @@ pub enum Access {
     Closed,
 }
 
+impl Access {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Open => "open",
+            Access::Registration => "registration",
+            Access::Request => "request",
+            Access::Agreement => "agreement",
+            Access::Closed => "closed",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct License {

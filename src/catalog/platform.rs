@@ -25,6 +25,12 @@ pub enum Platform {
     Osf,
     Dataverse,
     MendeleyData,
+    Tcia,
+    GrandChallenge,
+    #[serde(rename = "physionet")]
+    PhysioNet,
+    Synapse,
+    AwsOpenData,
     Doi,
     Website,
 }
@@ -41,6 +47,11 @@ impl fmt::Display for Platform {
             Platform::Osf => "osf",
             Platform::Dataverse => "dataverse",
             Platform::MendeleyData => "mendeley-data",
+            Platform::Tcia => "tcia",
+            Platform::GrandChallenge => "grand-challenge",
+            Platform::PhysioNet => "physionet",
+            Platform::Synapse => "synapse",
+            Platform::AwsOpenData => "aws-open-data",
             Platform::Doi => "doi",
             Platform::Website => "website",
         })
@@ -92,6 +103,44 @@ pub enum Target {
         id: String,
         version: Option<u32>,
     },
+    /// A collection page of The Cancer Imaging Archive,
+    /// `www.cancerimagingarchive.net/collection/{slug}/`.
+    TciaCollection {
+        slug: String,
+    },
+    /// A TCIA DOI (`10.7937/...`): the TCIA API knows which collection it
+    /// names; DataCite answers for the others (analysis results).
+    TciaDoi {
+        doi: String,
+    },
+    /// A link into TCIA's retired Confluence wiki: no API behind it, checked
+    /// as a page; lint asks for the collection page or the DOI.
+    TciaWikiPage {
+        url: Url,
+    },
+    /// A challenge site, `{slug}.grand-challenge.org`.
+    GrandChallenge {
+        slug: String,
+    },
+    /// An archive, `grand-challenge.org/archives/{slug}/`.
+    GrandChallengeArchive {
+        slug: String,
+    },
+    /// A published PhysioNet project, `physionet.org/content/{slug}/{version}/`.
+    PhysioNetProject {
+        slug: String,
+        version: Option<String>,
+    },
+    /// A Synapse entity, `www.synapse.org/Synapse:syn123` (and the older
+    /// `#!Synapse:syn123` form), `.N` pinning a version.
+    SynapseEntity {
+        id: String,
+        version: Option<u32>,
+    },
+    /// A data set of the Registry of Open Data on AWS, `registry.opendata.aws/{name}/`.
+    AwsOpenDataset {
+        name: String,
+    },
     Doi {
         doi: String,
     },
@@ -120,6 +169,15 @@ impl Target {
             Target::OsfNode { .. } => Platform::Osf,
             Target::DataverseDataset { .. } => Platform::Dataverse,
             Target::MendeleyDataset { .. } => Platform::MendeleyData,
+            Target::TciaCollection { .. }
+            | Target::TciaDoi { .. }
+            | Target::TciaWikiPage { .. } => Platform::Tcia,
+            Target::GrandChallenge { .. } | Target::GrandChallengeArchive { .. } => {
+                Platform::GrandChallenge
+            }
+            Target::PhysioNetProject { .. } => Platform::PhysioNet,
+            Target::SynapseEntity { .. } => Platform::Synapse,
+            Target::AwsOpenDataset { .. } => Platform::AwsOpenData,
             Target::Doi { .. } => Platform::Doi,
             Target::Website { .. } => Platform::Website,
         }
@@ -151,8 +209,24 @@ impl Target {
                 Some(v) => format!("https://data.mendeley.com/datasets/{id}/{v}"),
                 None => format!("https://data.mendeley.com/datasets/{id}"),
             },
-            Target::Doi { doi } => format!("https://doi.org/{doi}"),
-            Target::Website { url } => return url.clone(),
+            Target::TciaCollection { slug } => {
+                format!("https://www.cancerimagingarchive.net/collection/{slug}/")
+            }
+            Target::TciaDoi { doi } | Target::Doi { doi } => format!("https://doi.org/{doi}"),
+            Target::GrandChallenge { slug } => format!("https://{slug}.grand-challenge.org/"),
+            Target::GrandChallengeArchive { slug } => {
+                format!("https://grand-challenge.org/archives/{slug}/")
+            }
+            Target::PhysioNetProject { slug, version } => match version {
+                Some(v) => format!("https://physionet.org/content/{slug}/{v}/"),
+                None => format!("https://physionet.org/content/{slug}/"),
+            },
+            Target::SynapseEntity { id, version } => match version {
+                Some(v) => format!("https://www.synapse.org/Synapse:{id}.{v}"),
+                None => format!("https://www.synapse.org/Synapse:{id}"),
+            },
+            Target::AwsOpenDataset { name } => format!("https://registry.opendata.aws/{name}/"),
+            Target::Website { url } | Target::TciaWikiPage { url } => return url.clone(),
         };
         Url::parse(&text).expect("canonical URLs are built from validated parts")
     }
@@ -160,7 +234,7 @@ impl Target {
     /// The DOI of the resource, where the URL carries one (DataCite can date it).
     pub fn doi(&self) -> Option<String> {
         match self {
-            Target::Doi { doi } => Some(doi.clone()),
+            Target::Doi { doi } | Target::TciaDoi { doi } => Some(doi.clone()),
             Target::MendeleyDataset {
                 id,
                 version: Some(v),
@@ -179,9 +253,11 @@ pub fn canonical_suggestion(url: &Url) -> Option<Url> {
     let target = Target::from_url(url);
     // figshare's public URLs carry an item type and a slug that vary, and
     // every form with the right id works: no rewrite is worth suggesting.
+    // A retired TCIA wiki link has no mechanical rewrite (lint says what to
+    // write instead).
     if matches!(
         target,
-        Target::Website { .. } | Target::FigshareArticle { .. }
+        Target::Website { .. } | Target::FigshareArticle { .. } | Target::TciaWikiPage { .. }
     ) {
         return None;
     }
@@ -236,10 +312,76 @@ fn recognise(url: &Url) -> Option<Target> {
                 .decode_utf8()
                 .ok()?
                 .into_owned();
-            doi.starts_with("10.").then_some(Target::Doi { doi })
+            if !doi.starts_with("10.") {
+                return None;
+            }
+            // DOI names are case-insensitive (the DOI Handbook, 3.4).
+            Some(if doi.to_ascii_lowercase().starts_with("10.7937/") {
+                Target::TciaDoi { doi }
+            } else {
+                Target::Doi { doi }
+            })
         }
-        _ => None,
+        "cancerimagingarchive.net" => match parts.as_slice() {
+            ["collection", slug, ..] => Some(Target::TciaCollection {
+                slug: slug.to_ascii_lowercase(),
+            }),
+            _ => None,
+        },
+        "wiki.cancerimagingarchive.net" => Some(Target::TciaWikiPage { url: url.clone() }),
+        "grand-challenge.org" => match parts.as_slice() {
+            ["archives", slug, ..] => Some(Target::GrandChallengeArchive {
+                slug: slug.to_ascii_lowercase(),
+            }),
+            _ => None,
+        },
+        "physionet.org" => match parts.as_slice() {
+            ["content", slug, rest @ ..] => Some(Target::PhysioNetProject {
+                slug: slug.to_ascii_lowercase(),
+                version: rest
+                    .first()
+                    .filter(|v| v.chars().next().is_some_and(|c| c.is_ascii_digit()))
+                    .map(|v| (*v).to_owned()),
+            }),
+            _ => None,
+        },
+        "synapse.org" => synapse(url),
+        "registry.opendata.aws" => match parts.as_slice() {
+            [name] | [name, ..] if !name.contains('.') => Some(Target::AwsOpenDataset {
+                name: (*name).to_owned(),
+            }),
+            _ => None,
+        },
+        _ => host
+            .strip_suffix(".grand-challenge.org")
+            .filter(|slug| !slug.is_empty() && !slug.contains('.'))
+            .map(|slug| Target::GrandChallenge {
+                slug: slug.to_owned(),
+            }),
     }
+}
+
+/// Synapse ids in the path (`/Synapse:syn123/wiki/...`) or, in the older
+/// single-page links, in the fragment (`/#!Synapse:syn123`); `.N` is a version.
+fn synapse(url: &Url) -> Option<Target> {
+    let place = [url.path(), url.fragment().unwrap_or_default()]
+        .into_iter()
+        .find_map(|text| {
+            let at = text.find("Synapse:")?;
+            Some(&text[at + "Synapse:".len()..])
+        })?;
+    let token: &str = place.split(['/', '?', '#']).next()?;
+    let (id, version) = match token.split_once('.') {
+        Some((id, v)) => (id, Some(v.parse().ok()?)),
+        None => (token, None),
+    };
+    let digits = id.strip_prefix("syn").or_else(|| id.strip_prefix("SYN"))?;
+    (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())).then(|| {
+        Target::SynapseEntity {
+            id: format!("syn{digits}"),
+            version,
+        }
+    })
 }
 
 fn github(parts: &[&str]) -> Option<Target> {

@@ -292,6 +292,8 @@ mod tests {
                 moved_to: None,
                 last_updated: None,
                 last_updated_source: None,
+                version: None,
+                size: Vec::new(),
                 checked_at: "2026-11-26T20:00:00Z".parse().unwrap(),
                 duration_ms: 1,
                 observations: Vec::new(),

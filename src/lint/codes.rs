@@ -69,6 +69,7 @@ codes! {
     UnsourcedClaim = "unsourced-claim", Error, "A `confirmed` licence or a `high`-confidence claim whose source names no document a reader can open. Give the document's URL (https://...) or its repository and path (owner/repo:path), or lower the confidence (believed, medium).";
     StaleVerification = "stale-verification", Warning, "The entry was last verified longer ago than `[lint] verified_max_age_days` (a year by default). Read its sources again (flags, licence, URLs), then set `last_verified`.";
     SnoozedKnownMove = "snoozed-known-move", Warning, "A snooze holds back a move whose new address is known. Make the new address the entry's URL, keep the old one with `check: false` and a note, and remove the snooze.";
+    TciaWikiLink = "tcia-wiki-link", Error, "A link into TCIA's retired wiki (`wiki.cancerimagingarchive.net`). Write the collection's page, `https://www.cancerimagingarchive.net/collection/{slug}/`, or its DOI.";
     KaggleShortLink = "kaggle-short-link", Warning, "The old short form `kaggle.com/{owner}/{slug}`, used for datasets and notebooks alike. Write `/datasets/{owner}/{slug}` for a dataset or `/code/{owner}/{slug}` for a notebook.";
     FutureDate = "future-date", Error, "A verification date after today. Use the date you actually checked.";
     ExpiredExemption = "expired-exemption", Warning, "An exemption whose `expires` has passed. Remove it, or renew it with a reason.";

@@ -195,6 +195,9 @@ pub fn check(text: &str) -> (Vec<(Code, String)>, Option<Url>) {
             format!("the URL points at {reason}, which is never a public resource; use the resource's public address"),
         ));
     }
+    if let Target::TciaWikiPage { .. } = Target::from_url(&url) {
+        problems.push((Code::TciaWikiLink, tcia_wiki_advice(&url)));
+    }
     let suggestion = canonical_suggestion(&url);
     if let Some(canonical) = &suggestion {
         problems.push(match Target::from_url(&url) {
@@ -228,6 +231,30 @@ pub fn check(text: &str) -> (Vec<(Code, String)>, Option<Url>) {
         }
     }
     (problems, Some(url))
+}
+
+/// What to write instead of a retired TCIA wiki link: the collection page
+/// when the link names the collection (`/display/Public/{Name}`), else where
+/// to find it.
+fn tcia_wiki_advice(url: &Url) -> String {
+    let named = url
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).collect::<Vec<_>>())
+        .and_then(|parts| match parts.as_slice() {
+            ["display", "Public", name] => Some(
+                percent_encoding::percent_decode_str(name)
+                    .decode_utf8_lossy()
+                    .to_ascii_lowercase()
+                    .replace(['+', ' '], "-"),
+            ),
+            _ => None,
+        });
+    match named {
+        Some(slug) => format!(
+            "TCIA's wiki is retired; write the collection's page: https://www.cancerimagingarchive.net/collection/{slug}/"
+        ),
+        None => "TCIA's wiki is retired; write the collection's page (https://www.cancerimagingarchive.net/collection/<slug>/, found by its name at https://www.cancerimagingarchive.net/browse-collections/) or its DOI".into(),
+    }
 }
 
 fn serves_https(url: &Url) -> bool {

@@ -524,6 +524,8 @@ mod tests {
             moved_to: (status == Status::Moved).then(|| format!("https://{id}.example/new")),
             last_updated: None,
             last_updated_source: None,
+            version: None,
+            size: Vec::new(),
             checked_at: night_at(1),
             duration_ms: 1,
             observations: Vec::new(),

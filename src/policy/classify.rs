@@ -28,7 +28,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::catalog::Entry;
-use crate::catalog::entry::{Exemption, Maintenance, UrlRole};
+use crate::catalog::entry::{Access, Exemption, Maintenance, UrlRole};
 
 use crate::observation::{Dated, Observation, ResourceCheck, Signal, Status, Verdict};
 use crate::policy::PolicySettings;
@@ -44,7 +44,7 @@ pub struct UrlVerdict {
 
 /// The status one observation shows on its own. The reason is the one the
 /// provider named in its signal; nothing is derived from text.
-pub fn judge_url(observation: &Observation) -> UrlVerdict {
+pub fn judge_url(observation: &Observation, declared: Access) -> UrlVerdict {
     let verdict = |status: Status, reason: Reason, detail: String| UrlVerdict {
         status,
         reason,
@@ -91,6 +91,24 @@ pub fn judge_url(observation: &Observation) -> UrlVerdict {
             Status::Unknown,
             Reason::RefusedByAddressPolicy,
             format!("not probed: {why}"),
+        ),
+        // An entry that does not claim open access was right: alive.
+        Signal::Restricted { reason, need, why } if declared != Access::Open => verdict(
+            Status::Ok,
+            *reason,
+            format!(
+                "{why}; the entry's access is {}, the platform asks for {}",
+                declared.as_str(),
+                need.as_str()
+            ),
+        ),
+        Signal::Restricted { reason, need, why } => verdict(
+            Status::Blocked,
+            *reason,
+            format!(
+                "{why}; the entry says open access, the platform asks for {}",
+                need.as_str()
+            ),
         ),
     }
 }
@@ -156,8 +174,10 @@ pub fn classify(
     now: Timestamp,
 ) -> Verdict {
     let deciders = deciding(entry, observations);
-    let judged: Vec<(&Observation, UrlVerdict)> =
-        deciders.iter().map(|o| (*o, judge_url(o))).collect();
+    let judged: Vec<(&Observation, UrlVerdict)> = deciders
+        .iter()
+        .map(|o| (*o, judge_url(o, entry.access)))
+        .collect();
     let worst = judged.iter().fold(
         None::<&(&Observation, UrlVerdict)>,
         |best, item| match best {
@@ -190,7 +210,7 @@ pub fn classify(
         .iter()
         .filter(|o| !deciders.iter().any(|d| std::ptr::eq(*d, *o)))
     {
-        let seen = judge_url(other);
+        let seen = judge_url(other, entry.access);
         if seen.status != Status::Ok {
             verdict.message.push_str(&format!(
                 "; also {} is {} ({})",
@@ -250,7 +270,7 @@ fn freshness(
             } else {
                 Verdict {
                     status: Status::Ok,
-                    reason: judge_url(observation).reason,
+                    reason: judge_url(observation, entry.access).reason,
                     message: format!(
                         "{}: alive, last updated {} ({}){}",
                         observation.url,
@@ -311,6 +331,8 @@ pub fn judge(
         moved_to,
         last_updated: dated.as_ref().map(|d| d.at),
         last_updated_source: dated.map(|d| d.source),
+        version: decided.and_then(|o| o.version.clone()),
+        size: decided.map(|o| o.size.clone()).unwrap_or_default(),
         checked_at: observations
             .iter()
             .map(|o| o.checked_at)
@@ -399,6 +421,8 @@ mod tests {
             validators: Default::default(),
             fingerprint: None,
             newer_version: None,
+            version: None,
+            size: Vec::new(),
             evidence: Vec::new(),
             checked_at: now(),
             duration_ms: 5,
@@ -660,7 +684,7 @@ mod tests {
             let (e, observations) = build(&case);
             let v = verdict(&e, &observations);
             let deciders = &observations[..3];
-            let all_ok = deciders.iter().all(|o| judge_url(o).status == Status::Ok);
+            let all_ok = deciders.iter().all(|o| judge_url(o, e.access).status == Status::Ok);
             let newest = deciders.iter().filter_map(|o| o.last_updated.as_ref()).map(|d| d.at).max();
             let limit = i64::from(e.stale_after_days.unwrap_or(365));
             let too_old = newest.is_some_and(|at| now().duration_since(at).as_secs() / 86_400 > limit);

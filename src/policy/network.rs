@@ -121,6 +121,8 @@ mod tests {
             validators: Default::default(),
             fingerprint: None,
             newer_version: None,
+            version: None,
+            size: Vec::new(),
             evidence: Vec::new(),
             checked_at: jiff::Timestamp::UNIX_EPOCH,
             duration_ms: 1,

@@ -29,8 +29,8 @@ use crate::observation::{Observation, Validators};
 use fetch::Fetch;
 use providers::api::{self, Found};
 use providers::{
-    Endpoints, datacite, dataverse, figshare, github, gitlab, huggingface, kaggle, osf, website,
-    zenodo,
+    Endpoints, aws_open_data, datacite, dataverse, figshare, github, gitlab, grand_challenge,
+    huggingface, kaggle, osf, physionet, synapse, tcia, website, zenodo,
 };
 use settings::ProbeSettings;
 
@@ -55,6 +55,8 @@ struct Shared<F> {
     github_pause: github::Pause,
     /// URLs never to probe (`[probe] exclude`, `--exclude`, `.catwatchignore`).
     exclude: crate::probe::settings::Exclusions,
+    /// TCIA's collection list, read once per run by the first TCIA URL.
+    tcia: tokio::sync::OnceCell<Result<Arc<tcia::Index>, Found>>,
 }
 
 impl<F> Clone for Prober<F> {
@@ -81,6 +83,7 @@ impl<F: Fetch + 'static> Prober<F> {
                 concurrency: limits.concurrency.max(1),
                 github_pause: github::Pause::new(limits.per_host_concurrency),
                 exclude: limits.exclude.clone(),
+                tcia: tokio::sync::OnceCell::new(),
             }),
         }
     }
@@ -239,16 +242,55 @@ impl<F: Fetch + 'static> Prober<F> {
                 let Some(doi) = target.doi() else {
                     return Asked::AsPage("a Mendeley Data link without a version has no DOI");
                 };
-                match datacite::probe(fetch, &e.datacite_api, &doi).await {
-                    datacite::Lookup::Found(found) => found,
-                    // DataCite's public API answers the same 404 for a DOI of
-                    // another agency, a hidden DOI and a draft: no verdict.
-                    datacite::Lookup::NotDataCite(_) => {
+                return self.datacite(&doi).await;
+            }
+            Target::TciaCollection { slug } => match self.tcia_index().await {
+                Ok(index) => match tcia::judge(&index, Some(slug), None) {
+                    tcia::Lookup::Found(found) => found,
+                    tcia::Lookup::UnknownDoi => unreachable!("a slug is looked up by slug"),
+                },
+                Err(found) => found,
+            },
+            Target::TciaDoi { doi } => match self.tcia_index().await {
+                Ok(index) => match tcia::judge(&index, None, Some(doi)) {
+                    tcia::Lookup::Found(found) => found,
+                    // An analysis result, or a DOI TCIA minted elsewhere.
+                    tcia::Lookup::UnknownDoi => return self.datacite(doi).await,
+                },
+                Err(found) => found,
+            },
+            Target::TciaWikiPage { .. } => {
+                return Asked::AsPage("TCIA's wiki is retired and has no API; checked as a page");
+            }
+            Target::GrandChallenge { slug } => {
+                match grand_challenge::challenge(fetch, &e.grand_challenge_api, slug).await {
+                    grand_challenge::Lookup::Found(found) => found,
+                    grand_challenge::Lookup::NotFound => {
                         return Asked::AsPage(
-                            "DataCite's public API does not show this DOI (another agency's, hidden, or a draft); checked as a page",
+                            "the Grand Challenge API knows no challenge by this exact short name; its site decides",
                         );
                     }
                 }
+            }
+            Target::GrandChallengeArchive { slug } => {
+                grand_challenge::archive(fetch, &e.grand_challenge_api, slug).await
+            }
+            Target::PhysioNetProject { slug, version } => {
+                physionet::probe(fetch, &e.physionet_api, slug, version.as_deref()).await
+            }
+            Target::SynapseEntity { id, version } => {
+                let credential = self
+                    .shared
+                    .secrets
+                    .synapse_token
+                    .as_ref()
+                    .and_then(|token| {
+                        api::credential_for(&e.synapse_api, format!("Bearer {}", token.expose()))
+                    });
+                synapse::probe(fetch, &e.synapse_api, credential, id, *version).await
+            }
+            Target::AwsOpenDataset { name } => {
+                aws_open_data::probe(fetch, &e.aws_open_data, e.s3_api.as_ref(), name).await
             }
             Target::KaggleCompetition { .. } => {
                 return Asked::AsPage("Kaggle competitions are checked as web pages");
@@ -256,6 +298,34 @@ impl<F: Fetch + 'static> Prober<F> {
             Target::Website { .. } => return Asked::AsPage(""),
         };
         Asked::Found(found)
+    }
+
+    /// A DOI through DataCite, or its page when DataCite's public API does
+    /// not show it.
+    async fn datacite(&self, doi: &str) -> Asked {
+        match datacite::probe(self.fetch(), &self.shared.endpoints.datacite_api, doi).await {
+            datacite::Lookup::Found(found) => Asked::Found(found),
+            // DataCite's public API answers the same 404 for a DOI of
+            // another agency, a hidden DOI and a draft: no verdict.
+            datacite::Lookup::NotDataCite(_) => Asked::AsPage(
+                "DataCite's public API does not show this DOI (another agency's, hidden, or a draft); checked as a page",
+            ),
+        }
+    }
+
+    /// TCIA's collection index, read by the first TCIA URL of the run; the
+    /// others wait for that reading and share it (or its failure).
+    async fn tcia_index(&self) -> Result<Arc<tcia::Index>, Found> {
+        let e = &self.shared.endpoints;
+        self.shared
+            .tcia
+            .get_or_init(|| async {
+                tcia::read_index(self.fetch(), &e.tcia_api, &e.nbia_api)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .clone()
     }
 
     /// The website probe, with a note on why a platform URL went there.
@@ -302,6 +372,8 @@ fn lost(url: &Url, target: &Target, err: &tokio::task::JoinError) -> Observation
 
 /// What a provider made of a URL: its finding, or the reason its page is
 /// the one to probe (empty for a plain website).
+// Built once per URL and taken apart at once: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Asked {
     Found(Found),
     AsPage(&'static str),
@@ -596,6 +668,8 @@ fn observe(
         validators: Validators::default(),
         fingerprint: None,
         newer_version: found.newer_version,
+        version: found.version,
+        size: found.size,
         evidence: found.evidence,
         checked_at,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -826,6 +900,8 @@ mod tests {
             validators: Validators::default(),
             fingerprint: None,
             newer_version: None,
+            version: None,
+            size: Vec::new(),
             evidence: Vec::new(),
             checked_at: Timestamp::UNIX_EPOCH,
             duration_ms: 1,

@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 use url::Url;
 
-use crate::observation::{Dated, Hop, Signal};
+use crate::observation::{Dated, Hop, Measure, Signal, Unit, Versioned};
 use crate::probe::fetch::{Credential, Fetch, FetchError, Request, Response};
 use crate::reason::Reason;
 use crate::secret::Secret;
@@ -35,6 +35,10 @@ pub struct Found {
     pub last_updated: Option<Dated>,
     /// A newer version the platform names (see `Observation::newer_version`).
     pub newer_version: Option<String>,
+    /// The version the platform names as current.
+    pub version: Option<Versioned>,
+    /// The sizes the platform reports.
+    pub size: Vec<Measure>,
     pub evidence: Vec<String>,
 }
 
@@ -47,6 +51,8 @@ impl Found {
             redirects: Vec::new(),
             last_updated: None,
             newer_version: None,
+            version: None,
+            size: Vec::new(),
             evidence: Vec::new(),
         }
     }
@@ -64,6 +70,30 @@ impl Found {
 
     pub fn dated(mut self, date: Option<Dated>) -> Found {
         self.last_updated = date;
+        self
+    }
+
+    /// The current version, read from `source` (`tcia:version_number`).
+    pub fn versioned(mut self, label: Option<String>, source: &str) -> Found {
+        self.version = label
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .map(|label| Versioned {
+                label,
+                source: source.to_owned(),
+            });
+        self
+    }
+
+    /// One more size count, read from `source`, when the platform gave one.
+    pub fn measured(mut self, count: Option<u64>, unit: Unit, source: &str) -> Found {
+        if let Some(count) = count {
+            self.size.push(Measure {
+                count,
+                unit,
+                source: source.to_owned(),
+            });
+        }
         self
     }
 
@@ -265,6 +295,26 @@ pub fn first_date(value: &Value, candidates: &[(&str, &str)]) -> Option<Dated> {
     candidates
         .iter()
         .find_map(|(pointer, source)| date_at(value, pointer, source))
+}
+
+/// A count as platforms write it: a JSON number, or a number in a string
+/// (`"1,384"` included).
+pub fn count_at(value: &Value, pointer: &str) -> Option<u64> {
+    match value.pointer(pointer)? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().replace(',', "").parse().ok(),
+        _ => None,
+    }
+}
+
+/// A text field, trimmed, when it is present and not empty (a number is
+/// written as text: versions are often numbers).
+pub fn text_at(value: &Value, pointer: &str) -> Option<String> {
+    match value.pointer(pointer)? {
+        Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 /// Standard base64 (RFC 4648, with padding), for HTTP Basic credentials.

@@ -67,6 +67,8 @@ pub async fn probe_website<F: Fetch>(
         validators: Validators::default(),
         fingerprint: None,
         newer_version: None,
+        version: None,
+        size: Vec::new(),
         evidence,
         checked_at: now,
         duration_ms: 0,
