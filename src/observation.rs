@@ -140,9 +140,39 @@ pub struct Measure {
     pub source: String,
 }
 
+impl Measure {
+    /// The amount for a person: `1,384 patients`, `3.4 MB` (decimal units,
+    /// as the platforms show sizes).
+    pub fn amount(&self) -> String {
+        if self.unit == Unit::Bytes {
+            const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
+            let mut value = self.count as f64;
+            let mut unit = 0;
+            while value >= 1000.0 && unit + 1 < UNITS.len() {
+                value /= 1000.0;
+                unit += 1;
+            }
+            return if unit == 0 {
+                format!("{} B", self.count)
+            } else {
+                format!("{value:.1} {}", UNITS[unit])
+            };
+        }
+        let digits = self.count.to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        format!("{grouped} {}", self.unit.as_str())
+    }
+}
+
 impl fmt::Display for Measure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} ({})", self.count, self.unit.as_str(), self.source)
+        write!(f, "{} ({})", self.amount(), self.source)
     }
 }
 
@@ -268,6 +298,26 @@ pub struct Observation {
     pub evidence: Vec<String>,
     pub checked_at: Timestamp,
     pub duration_ms: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_read_like_the_platforms_show_them() {
+        let m = |count, unit| Measure {
+            count,
+            unit,
+            source: "x".into(),
+        };
+        assert_eq!(m(1384, Unit::Patients).amount(), "1,384 patients");
+        assert_eq!(m(999, Unit::Files).amount(), "999 files");
+        assert_eq!(m(1_000_000, Unit::Series).amount(), "1,000,000 series");
+        assert_eq!(m(3_399_883, Unit::Bytes).amount(), "3.4 MB");
+        assert_eq!(m(512, Unit::Bytes).amount(), "512 B");
+        assert_eq!(m(554_000_000_000, Unit::Bytes).amount(), "554.0 GB");
+    }
 }
 
 /// The judged status of one resource, with a structured reason.

@@ -53,6 +53,7 @@ fn catwatch(dir: &Path) -> Command {
         "KAGGLE_USERNAME",
         "KAGGLE_KEY",
         "KAGGLE_API_TOKEN",
+        "SYNAPSE_AUTH_TOKEN",
         "CATWATCH_CONFIG",
         "CATWATCH_NOW",
         "RUST_LOG",
@@ -953,6 +954,7 @@ fn with_no_network_check_reports_nothing_dead_says_why_and_exits_2() {
         "KAGGLE_USERNAME",
         "KAGGLE_KEY",
         "KAGGLE_API_TOKEN",
+        "SYNAPSE_AUTH_TOKEN",
         "CATWATCH_CONFIG",
         "CATWATCH_NOW",
     ] {

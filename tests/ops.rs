@@ -171,6 +171,7 @@ fn man_pages_cover_every_subcommand_and_render() {
         "ENVIRONMENT",
         "CATWATCH_GITHUB_TOKEN",
         "KAGGLE_API_TOKEN",
+        "SYNAPSE_AUTH_TOKEN",
     ] {
         assert!(text.contains(needle), "page lacks {needle}:\n{text}");
     }

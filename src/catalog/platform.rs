@@ -576,6 +576,97 @@ mod tests {
     }
 
     #[test]
+    fn imaging_platforms_are_recognised_in_their_url_forms() {
+        assert_eq!(
+            target("https://www.cancerimagingarchive.net/collection/COVID-19-NY-SBU/"),
+            Target::TciaCollection {
+                slug: "covid-19-ny-sbu".into()
+            }
+        );
+        assert_eq!(
+            target("https://doi.org/10.7937/TCIA.BBAG-2923").platform(),
+            Platform::Tcia,
+            "TCIA DOIs go to TCIA, case-insensitively"
+        );
+        assert_eq!(
+            target("https://doi.org/10.1148/radiol.2021203957").platform(),
+            Platform::Doi
+        );
+        assert!(matches!(
+            target("https://wiki.cancerimagingarchive.net/pages/viewpage.action?pageId=80970911"),
+            Target::TciaWikiPage { .. }
+        ));
+        assert_eq!(
+            target("https://stoic2021.grand-challenge.org/challenge-overview/"),
+            Target::GrandChallenge {
+                slug: "stoic2021".into()
+            }
+        );
+        assert_eq!(
+            target("https://grand-challenge.org/challenges/").platform(),
+            Platform::Website,
+            "the challenge list is a page"
+        );
+        assert_eq!(
+            target("https://grand-challenge.org/archives/stoic2021/"),
+            Target::GrandChallengeArchive {
+                slug: "stoic2021".into()
+            }
+        );
+        assert_eq!(
+            target("https://physionet.org/content/mimic-cxr/2.1.0/files/"),
+            Target::PhysioNetProject {
+                slug: "mimic-cxr".into(),
+                version: Some("2.1.0".into())
+            }
+        );
+        assert_eq!(
+            target("https://physionet.org/content/mimic-cxr/"),
+            Target::PhysioNetProject {
+                slug: "mimic-cxr".into(),
+                version: None
+            }
+        );
+        // The portal's token grammar (SynapseWebClient `place/Synapse.java`):
+        // `syn123.3` pins version 3; `#!` is the legacy single-page form.
+        for (url, version) in [
+            ("https://www.synapse.org/Synapse:syn21491294", None),
+            (
+                "https://www.synapse.org/#!Synapse:syn21491294/wiki/600888",
+                None,
+            ),
+            ("https://www.synapse.org/Synapse:syn21491294.3", Some(3)),
+        ] {
+            assert_eq!(
+                target(url),
+                Target::SynapseEntity {
+                    id: "syn21491294".into(),
+                    version
+                },
+                "{url}"
+            );
+        }
+        assert_eq!(
+            canonical_suggestion(
+                &Url::parse("https://www.synapse.org/#!Synapse:syn21491294").unwrap()
+            )
+            .unwrap()
+            .as_str(),
+            "https://www.synapse.org/Synapse:syn21491294"
+        );
+        assert_eq!(
+            target("https://registry.opendata.aws/stoic2021-training/"),
+            Target::AwsOpenDataset {
+                name: "stoic2021-training".into()
+            }
+        );
+        assert_eq!(
+            target("https://registry.opendata.aws/index.yaml").platform(),
+            Platform::Website
+        );
+    }
+
+    #[test]
     fn unknown_hosts_are_websites() {
         assert_eq!(
             target("https://coronacases.org/").platform(),

@@ -75,7 +75,7 @@ fn exit_statuses(command: Option<&str>) -> [(&'static str, &'static str); 3] {
 
 /// The environment catwatch reads. Secrets are read from here only, never
 /// from catwatch.toml.
-const ENVIRONMENT: [(&str, &str); 9] = [
+const ENVIRONMENT: [(&str, &str); 10] = [
     ("CATWATCH_CONFIG", "The settings file, as --config."),
     (
         "CATWATCH_NOW",
@@ -92,6 +92,10 @@ const ENVIRONMENT: [(&str, &str); 9] = [
     (
         "KAGGLE_USERNAME, KAGGLE_KEY",
         "The older Kaggle credentials (Basic), when KAGGLE_API_TOKEN is not set.",
+    ),
+    (
+        "SYNAPSE_AUTH_TOKEN",
+        "A Synapse personal access token (sent as Bearer, only to the Synapse API over https), for entities that are not public; without one such an entity is unknown (needs credentials), never dead.",
     ),
     (
         "CATWATCH_SMTP_USERNAME, CATWATCH_SMTP_PASSWORD",

@@ -320,6 +320,26 @@ pub fn doi(url: &Url) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn retired_tcia_wiki_links_name_what_to_write() {
+        let (problems, _) =
+            check("https://wiki.cancerimagingarchive.net/display/Public/COVID-19-AR");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, Code::TciaWikiLink);
+        assert!(
+            problems[0]
+                .1
+                .ends_with("https://www.cancerimagingarchive.net/collection/covid-19-ar/"),
+            "{}",
+            problems[0].1
+        );
+        let (problems, _) =
+            check("https://wiki.cancerimagingarchive.net/pages/viewpage.action?pageId=80970911");
+        assert_eq!(problems[0].0, Code::TciaWikiLink);
+        assert!(problems[0].1.contains("browse-collections"));
+    }
+
     use super::*;
 
     fn codes(text: &str) -> Vec<Code> {

@@ -115,6 +115,29 @@ pub fn write_json(report: &CheckReport, out: impl std::io::Write) -> std::io::Re
     out.flush()
 }
 
+/// The version and sizes the platform reported, as a suffix: ` [version 2;
+/// 1,384 patients]`, or nothing.
+fn extent(c: &ResourceCheck) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(v) = &c.version {
+        parts.push(format!("version {}", clean(&v.label)));
+    }
+    let mut seen = Vec::new();
+    for m in &c.size {
+        // Two APIs may count the same thing (TCIA's page and NBIA): once.
+        if seen.contains(&(m.count, m.unit)) {
+            continue;
+        }
+        seen.push((m.count, m.unit));
+        parts.push(m.amount());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", parts.join("; "))
+    }
+}
+
 /// A plain table, one row per resource, then the totals. Untrusted text
 /// (messages carry URLs and platform answers) has its control characters
 /// replaced so it cannot rewrite the terminal.
@@ -134,7 +157,7 @@ pub fn render_human(report: &CheckReport) -> String {
                 c.last_updated
                     .map(|at| at.to_zoned_datetime(TimeZone::UTC).date().to_string())
                     .unwrap_or_else(|| "-".into()),
-                format!("{}: {}", c.reason, clean(&c.message)),
+                format!("{}: {}{}", c.reason, clean(&c.message), extent(c)),
             ]
         })
         .collect();
@@ -241,6 +264,25 @@ mod tests {
             },
             exempted,
         }
+    }
+
+    #[test]
+    fn the_table_names_the_platforms_version_and_size_once() {
+        use crate::observation::{Measure, Unit, Versioned};
+        let mut r = resource("tcia", Status::Ok, false);
+        r.check.version = Some(Versioned {
+            label: "2".into(),
+            source: "tcia:version_number".into(),
+        });
+        let patients = |source: &str| Measure {
+            count: 1384,
+            unit: Unit::Patients,
+            source: source.into(),
+        };
+        r.check.size = vec![patients("tcia:subjects"), patients("nbia:counts")];
+        let at = "2026-11-26T20:00:00Z".parse().unwrap();
+        let text = render_human(&CheckReport::new(vec![r], &[Status::Dead], None, at));
+        assert!(text.contains(" [version 2; 1,384 patients]\n"), "{text}");
     }
 
     #[test]
