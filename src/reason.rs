@@ -72,7 +72,6 @@ reasons! {
     KaggleNotFound = "kaggle-not-found", "dead", "Kaggle answers 404 for a dataset URL (`/datasets/...`) with valid credentials.";
     TciaNotFound = "tcia-not-found", "dead", "The TCIA Collection Manager (its WordPress API) lists no collection with this slug.";
     TciaWithdrawn = "tcia-withdrawn", "dead", "TCIA lists the collection with `hide_from_browse_table` set: retired (or not yet released).";
-    GrandChallengeNotFound = "grand-challenge-not-found", "dead", "Grand Challenge lists no public archive with this slug (deleted, or private). A challenge its API does not know is judged by its own site, whose 404 is `http-404`.";
     PhysionetNotFound = "physionet-not-found", "dead", "PhysioNet answers 404 for the project version, or lists no published version of the project.";
     PhysionetFilesRemoved = "physionet-files-removed", "dead", "PhysioNet reports `main_storage_size` 0: the project's files were deprecated and removed.";
     SynapseNotFound = "synapse-not-found", "dead", "Synapse answers 404: the entity does not exist, or is in the trash can.";

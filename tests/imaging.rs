@@ -286,17 +286,32 @@ fn mount_grand_challenge(s: &Scenario) {
     );
     // A DRF LimitOffsetPagination page (app/grandchallenge/api/pagination.py)
     // of ArchiveSerializer rows; a private archive is filtered out of an
-    // anonymous caller's queryset (core/guardian.py): `count: 0`.
+    // anonymous caller's queryset (core/guardian.py): `count: 0`, as for a
+    // deleted one.
+    for slug in ["private-archive", "deleted-archive"] {
+        s.mount(
+            Mock::given(method("GET"))
+                .and(header("host", "grand-challenge.org"))
+                .and(path("/api/v1/archives/"))
+                .and(query_param("slug", slug))
+                .respond_with(ResponseTemplate::new(200).set_body_json(
+                    json!({"count": 0, "next": null, "previous": null, "results": []}),
+                )),
+        );
+    }
+    // The archive's page: a private one is behind guardian's permission
+    // mixin (403 with raise_exception), a deleted one is a 404.
     s.mount(
         Mock::given(method("GET"))
             .and(header("host", "grand-challenge.org"))
-            .and(path("/api/v1/archives/"))
-            .and(query_param("slug", "private-archive"))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(
-                    json!({"count": 0, "next": null, "previous": null, "results": []}),
-                ),
-            ),
+            .and(path("/archives/private-archive/"))
+            .respond_with(ResponseTemplate::new(403).set_body_string("<h1>403 Forbidden</h1>")),
+    );
+    s.mount(
+        Mock::given(method("GET"))
+            .and(header("host", "grand-challenge.org"))
+            .and(path("/archives/deleted-archive/"))
+            .respond_with(ResponseTemplate::new(404).set_body_string("<h1>Not Found</h1>")),
     );
 }
 
@@ -643,6 +658,11 @@ fn imaging_platforms_live_withdrawn_restricted_and_rate_limited() {
                 "https://grand-challenge.org/archives/private-archive/",
                 "open",
             ),
+            (
+                "gc-deleted",
+                "https://grand-challenge.org/archives/deleted-archive/",
+                "open",
+            ),
             ("gc-busy", "https://busy.grand-challenge.org/", "open"),
             (
                 "pn-live",
@@ -743,7 +763,8 @@ fn imaging_platforms_live_withdrawn_restricted_and_rate_limited() {
         Some("grand-challenge:modified")
     );
     expect("gc-hidden", Status::Dead, "http-404");
-    expect("gc-private", Status::Dead, "grand-challenge-not-found");
+    expect("gc-private", Status::Blocked, "login-wall");
+    expect("gc-deleted", Status::Dead, "http-404");
     expect("gc-busy", Status::Unknown, "rate-limited");
 
     // PhysioNet.

@@ -273,7 +273,14 @@ impl<F: Fetch + 'static> Prober<F> {
                 }
             }
             Target::GrandChallengeArchive { slug } => {
-                grand_challenge::archive(fetch, &e.grand_challenge_api, slug).await
+                match grand_challenge::archive(fetch, &e.grand_challenge_api, slug).await {
+                    grand_challenge::Lookup::Found(found) => found,
+                    grand_challenge::Lookup::NotFound => {
+                        return Asked::AsPage(
+                            "the Grand Challenge API lists no public archive by this slug (deleted, or private); its page decides",
+                        );
+                    }
+                }
             }
             Target::PhysioNetProject { slug, version } => {
                 physionet::probe(fetch, &e.physionet_api, slug, version.as_deref()).await

@@ -21,7 +21,9 @@
 //!   with no date and no size.
 //! - Anonymous callers see what is public; a hidden challenge answers 404
 //!   and a private archive is not in the list (`core/guardian.py` filters
-//!   by permission). Both are "not found": nobody outside can reach them.
+//!   by permission), exactly as a deleted one. Neither is a verdict by
+//!   itself: the resource's own page decides (a login wall for a private
+//!   archive, a 404 for one that is gone).
 //! - No throttle is configured in the server's settings; a 429 would come
 //!   with DRF's `Retry-After`, which `api::unsuccessful` reads.
 
@@ -42,8 +44,8 @@ const DATES: &[(&str, &str)] = &[
     ("/created", "grand-challenge:created"),
 ];
 
-/// What the challenge API says: a finding, or no challenge by this exact
-/// short name (the site decides).
+/// What the API says: a finding, or nothing by this name that an anonymous
+/// caller may see (the resource's own page decides).
 // Built once per URL and taken apart at once: boxing would buy nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Lookup {
@@ -61,7 +63,7 @@ pub async fn challenge<F: Fetch>(fetch: &F, api: &Url, slug: &str) -> Lookup {
         return Lookup::NotFound;
     }
     if response.status != 200 {
-        return Lookup::Found(api::unsuccessful(&response, Reason::GrandChallengeNotFound));
+        return Lookup::Found(api::unsuccessful(&response, Reason::Http(response.status)));
     }
     let body = match api::json(&response) {
         Ok(body) => body,
@@ -86,42 +88,37 @@ pub async fn challenge<F: Fetch>(fetch: &F, api: &Url, slug: &str) -> Lookup {
     Lookup::Found(found)
 }
 
-pub async fn archive<F: Fetch>(fetch: &F, api: &Url, slug: &str) -> Found {
+pub async fn archive<F: Fetch>(fetch: &F, api: &Url, slug: &str) -> Lookup {
     let mut url = api::endpoint(api, &["archives", ""]);
     url.query_pairs_mut().append_pair("slug", slug);
     let response = match api::send(fetch, api::api_get(url)).await {
         Ok(response) => response,
-        Err(found) => return found,
+        Err(found) => return Lookup::Found(found),
     };
     if response.status != 200 {
-        return api::unsuccessful(&response, Reason::GrandChallengeNotFound);
+        return Lookup::Found(api::unsuccessful(&response, Reason::Http(response.status)));
     }
     let body = match api::json(&response) {
         Ok(body) => body,
-        Err(found) => return found,
+        Err(found) => return Lookup::Found(found),
     };
     let Some(results) = body.get("results").and_then(Value::as_array) else {
-        return Found::answered(
+        return Lookup::Found(Found::answered(
             Signal::transient(
                 Reason::BadApiAnswer,
                 "the Grand Challenge archive list has no `results`",
             ),
             &response,
-        );
+        ));
     };
     match results.as_slice() {
-        [] => Found::answered(
-            Signal::gone(
-                Reason::GrandChallengeNotFound,
-                format!("Grand Challenge lists no public archive `{slug}` (deleted, or private)"),
-            ),
-            &response,
-        ),
+        // Deleted, or private: the archive's page tells which.
+        [] => Lookup::NotFound,
         [archive, ..] => {
             let title = api::text_at(archive, "/title").unwrap_or_else(|| slug.to_owned());
-            Found::answered(Signal::Alive, &response).note(format!(
+            Lookup::Found(Found::answered(Signal::Alive, &response).note(format!(
                 "Grand Challenge archive `{title}`; the API gives it no date"
-            ))
+            )))
         }
     }
 }
@@ -179,7 +176,9 @@ mod tests {
             matches!(challenge(&canned, &api, "gone").await, Lookup::NotFound),
             "an API 404 hands the challenge to its site"
         );
-        let private = archive(&canned, &api, "private").await;
-        assert!(matches!(private.signal, Signal::Gone { .. }));
+        assert!(
+            matches!(archive(&canned, &api, "private").await, Lookup::NotFound),
+            "an archive the API does not list is left to its page"
+        );
     }
 }
