@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod license;
 pub mod lint;
 pub mod notify;
 pub mod observation;

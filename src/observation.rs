@@ -105,6 +105,134 @@ pub struct Versioned {
     pub source: String,
 }
 
+/// A newer version of the same resource that the platform names: where it
+/// is, its label (`v3`, `1.1.0`) and when it was released, where known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewerVersion {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released: Option<Timestamp>,
+}
+
+impl NewerVersion {
+    pub fn at(url: impl Into<String>) -> NewerVersion {
+        NewerVersion {
+            url: url.into(),
+            label: None,
+            released: None,
+        }
+    }
+
+    /// "v3, at URL, released on 2024-05-01", as far as it is known.
+    pub fn describe(&self) -> String {
+        let mut out = match &self.label {
+            Some(label) => format!("{label}, at {}", self.url),
+            None => self.url.clone(),
+        };
+        if let Some(at) = self.released {
+            out.push_str(&format!(
+                ", released on {}",
+                at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+            ));
+        }
+        out
+    }
+
+    /// What makes two sightings the same new version: its URL and label.
+    pub fn identity(&self) -> String {
+        match &self.label {
+            Some(label) => format!("{} {label}", self.url),
+            None => self.url.clone(),
+        }
+    }
+}
+
+/// The platform's file listing, reduced to what content drift needs: how
+/// many files, how many bytes, and a SHA-256 over the sorted names with their
+/// checksums (or sizes, where the platform gives no checksum). Small on
+/// purpose: the state keeps this, never the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub files: u64,
+    pub bytes: u64,
+    pub digest: String,
+    /// The API field the listing came from (`zenodo:files`).
+    pub source: String,
+}
+
+impl Manifest {
+    /// The manifest of `(name, checksum or size, bytes)` rows.
+    pub fn of<'a>(
+        rows: impl IntoIterator<Item = (&'a str, String, u64)>,
+        source: &str,
+    ) -> Manifest {
+        use sha2::{Digest, Sha256};
+        let mut lines: Vec<String> = Vec::new();
+        let mut bytes = 0u64;
+        for (name, check, size) in rows {
+            bytes = bytes.saturating_add(size);
+            lines.push(format!("{name}\0{check}\n"));
+        }
+        lines.sort();
+        let mut hasher = Sha256::new();
+        for line in &lines {
+            hasher.update(line.as_bytes());
+        }
+        let digest: String = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Manifest {
+            files: lines.len() as u64,
+            bytes,
+            digest,
+            source: source.to_owned(),
+        }
+    }
+
+    /// Totals without a listing to digest (Kaggle's `totalBytes`, a Hub
+    /// repository's `usedStorage`): the digest is of the totals themselves.
+    pub fn totals(files: u64, bytes: u64, source: &str) -> Manifest {
+        let digest = format!("totals:{files}:{bytes}");
+        Manifest {
+            files,
+            bytes,
+            digest,
+            source: source.to_owned(),
+        }
+    }
+}
+
+/// A licence as the platform declares it: an SPDX identifier where the
+/// platform's value maps to one, else the platform's own text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclaredLicense {
+    pub id: String,
+    /// Whether `id` is an SPDX identifier.
+    pub spdx: bool,
+    pub source: String,
+}
+
+/// The access the platform declares (a gated Hub repository, a credentialed
+/// PhysioNet licence), and the field it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclaredAccess {
+    pub access: Access,
+    pub source: String,
+}
+
+/// The most recent web-archive copy of a URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivedCopy {
+    /// The URL whose copy this is.
+    pub of: String,
+    pub url: String,
+    pub at: Timestamp,
+}
+
 /// What a size counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -283,7 +411,16 @@ pub struct Observation {
     /// A newer version of the same record that the platform names (a Zenodo
     /// or Mendeley version that is not the latest): alive, but worth a look.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub newer_version: Option<String>,
+    pub newer_version: Option<NewerVersion>,
+    /// The platform's file listing, as a fingerprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<Manifest>,
+    /// The licence the platform declares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<DeclaredLicense>,
+    /// The access the platform declares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<DeclaredAccess>,
     /// The version the platform names as current for this URL ("v4",
     /// "1.0.0", "version 3"), with where it was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -317,6 +454,31 @@ mod tests {
         assert_eq!(m(3_399_883, Unit::Bytes).amount(), "3.4 MB");
         assert_eq!(m(512, Unit::Bytes).amount(), "512 B");
         assert_eq!(m(554_000_000_000, Unit::Bytes).amount(), "554.0 GB");
+    }
+}
+
+/// A difference between what the entry says and what its platform declares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Finding {
+    /// The entry's licence and the platform's differ.
+    License { entry: String, platform: String },
+    /// The entry's access and the platform's differ.
+    Access { entry: Access, platform: Access },
+}
+
+impl Finding {
+    pub fn describe(&self) -> String {
+        match self {
+            Finding::License { entry, platform } => {
+                format!("the entry's licence is {entry}, the platform declares {platform}")
+            }
+            Finding::Access { entry, platform } => format!(
+                "the entry's access is {}, the platform declares {}",
+                entry.as_str(),
+                platform.as_str()
+            ),
+        }
     }
 }
 
@@ -358,6 +520,25 @@ pub struct ResourceCheck {
     /// The size the deciding URL's platform reports.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub size: Vec<Measure>,
+    /// A newer version a deciding URL's platform names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newer_version: Option<NewerVersion>,
+    /// The file listing fingerprint of the deciding URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<Manifest>,
+    /// The licence a deciding URL's platform declares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<DeclaredLicense>,
+    /// The access a deciding URL's platform declares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<DeclaredAccess>,
+    /// Where the platform's licence or access differs from the entry's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    /// For a dead resource (or one moved to nowhere known): its most recent
+    /// web-archive copy. Never a reason to call it alive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_copy: Option<ArchivedCopy>,
     pub checked_at: Timestamp,
     pub duration_ms: u64,
     pub observations: Vec<Observation>,
@@ -401,13 +582,12 @@ impl Observation {
             Signal::Alive | Signal::NotModified | Signal::RateLimited { .. } => {}
             Signal::NeedsCredentials { variable } => clean(variable),
         }
-        for text in [
-            &mut self.final_url,
-            &mut self.newer_version,
-            &mut self.fingerprint,
-        ]
-        .into_iter()
-        .flatten()
+        if let Some(newer) = &mut self.newer_version {
+            clean(&mut newer.url);
+        }
+        for text in [&mut self.final_url, &mut self.fingerprint]
+            .into_iter()
+            .flatten()
         {
             clean(text);
         }

@@ -21,9 +21,20 @@ pub struct Entry {
     pub maintenance: Maintenance,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_after_days: Option<u32>,
+    /// The entry lists this version on purpose: a newer one is reported,
+    /// never alerted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_version: Option<PinnedVersion>,
     pub provenance: Provenance,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exemptions: Vec<Exemption>,
+}
+
+/// Why the entry lists an older version on purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinnedVersion {
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

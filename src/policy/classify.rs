@@ -30,7 +30,9 @@ use jiff::tz::TimeZone;
 use crate::catalog::Entry;
 use crate::catalog::entry::{Access, Exemption, Maintenance, UrlRole};
 
-use crate::observation::{Dated, Observation, ResourceCheck, Signal, Status, Verdict};
+use crate::observation::{
+    Dated, Finding, NewerVersion, Observation, ResourceCheck, Signal, Status, Verdict,
+};
 use crate::policy::PolicySettings;
 use crate::reason::Reason;
 
@@ -240,9 +242,9 @@ fn freshness(
     settings: &PolicySettings,
     now: Timestamp,
 ) -> Verdict {
-    let newer_versions: Vec<&str> = deciders
+    let newer_versions: Vec<&NewerVersion> = deciders
         .iter()
-        .filter_map(|o| o.newer_version.as_deref())
+        .filter_map(|o| o.newer_version.as_ref())
         .collect();
     let mut verdict = match newest(deciders) {
         None => Verdict {
@@ -286,7 +288,12 @@ fn freshness(
     for newer in newer_versions {
         verdict
             .message
-            .push_str(&format!("; a newer version exists: {newer}"));
+            .push_str(&format!("; a newer version exists: {}", newer.describe()));
+        if let Some(pin) = &entry.pinned_version {
+            verdict
+                .message
+                .push_str(&format!(" (the entry pins its version: {})", pin.reason));
+        }
     }
     verdict
 }
@@ -304,6 +311,42 @@ pub fn exemption<'e>(entry: &'e Entry, verdict: &Verdict, now: Timestamp) -> Opt
         .find(|e| e.covers(verdict.status, &url, today))
 }
 
+/// The first of the deciding URLs' facts that is known.
+fn first_of<T>(deciders: &[&Observation], fact: impl Fn(&Observation) -> Option<T>) -> Option<T> {
+    deciders.iter().find_map(|o| fact(o))
+}
+
+/// Where the platform's declared licence or access differs from the entry's.
+/// A licence is compared only where both sides name one: SPDX identifiers
+/// without case, else the texts as written.
+fn findings(entry: &Entry, deciders: &[&Observation]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(declared) = first_of(deciders, |o| o.license.clone()) {
+        let ours = entry.license.spdx.clone().or_else(|| {
+            (!declared.spdx)
+                .then(|| entry.license.name.clone())
+                .flatten()
+        });
+        if let Some(ours) = ours
+            && !ours.trim().eq_ignore_ascii_case(declared.id.trim())
+        {
+            out.push(Finding::License {
+                entry: ours,
+                platform: declared.id,
+            });
+        }
+    }
+    if let Some(declared) = first_of(deciders, |o| o.access.clone())
+        && declared.access != entry.access
+    {
+        out.push(Finding::Access {
+            entry: entry.access,
+            platform: declared.access,
+        });
+    }
+    out
+}
+
 /// The verdict and the decisive facts of one entry, flattened for reports.
 pub fn judge(
     entry: &Entry,
@@ -316,7 +359,8 @@ pub fn judge(
         .decided_by
         .as_deref()
         .and_then(|url| observations.iter().find(|o| o.url == url));
-    let dated = newest(&deciding(entry, &observations)).map(|(_, d)| d.clone());
+    let deciders = deciding(entry, &observations);
+    let dated = newest(&deciders).map(|(_, d)| d.clone());
     let moved_to = match decided.map(|o| &o.signal) {
         Some(Signal::Moved { to, .. }) if verdict.status == Status::Moved => Some(to.clone()),
         _ => None,
@@ -333,6 +377,14 @@ pub fn judge(
         last_updated_source: dated.map(|d| d.source),
         version: decided.and_then(|o| o.version.clone()),
         size: decided.map(|o| o.size.clone()).unwrap_or_default(),
+        newer_version: first_of(&deciders, |o| o.newer_version.clone()),
+        manifest: decided
+            .and_then(|o| o.manifest.clone())
+            .or_else(|| first_of(&deciders, |o| o.manifest.clone())),
+        license: first_of(&deciders, |o| o.license.clone()),
+        access: first_of(&deciders, |o| o.access.clone()),
+        findings: findings(entry, &deciders),
+        archived_copy: None,
         checked_at: observations
             .iter()
             .map(|o| o.checked_at)
@@ -394,6 +446,7 @@ mod tests {
             },
             maintenance: Maintenance::Active,
             stale_after_days: None,
+            pinned_version: None,
             provenance: Provenance {
                 survey_reference: None,
                 last_verified: "2026-11-26".parse().unwrap(),
@@ -421,6 +474,9 @@ mod tests {
             validators: Default::default(),
             fingerprint: None,
             newer_version: None,
+            manifest: None,
+            license: None,
+            access: None,
             version: None,
             size: Vec::new(),
             evidence: Vec::new(),

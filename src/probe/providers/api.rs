@@ -20,7 +20,10 @@ use jiff::Timestamp;
 use serde_json::Value;
 use url::Url;
 
-use crate::observation::{Dated, Hop, Measure, Signal, Unit, Versioned};
+use crate::observation::{
+    Dated, DeclaredAccess, DeclaredLicense, Hop, Manifest, Measure, NewerVersion, Signal, Unit,
+    Versioned,
+};
 use crate::probe::fetch::{Credential, Fetch, FetchError, Request, Response};
 use crate::reason::Reason;
 use crate::secret::Secret;
@@ -34,7 +37,10 @@ pub struct Found {
     pub redirects: Vec<Hop>,
     pub last_updated: Option<Dated>,
     /// A newer version the platform names (see `Observation::newer_version`).
-    pub newer_version: Option<String>,
+    pub newer_version: Option<NewerVersion>,
+    pub manifest: Option<Manifest>,
+    pub license: Option<DeclaredLicense>,
+    pub access: Option<DeclaredAccess>,
     /// The version the platform names as current.
     pub version: Option<Versioned>,
     /// The sizes the platform reports.
@@ -51,6 +57,9 @@ impl Found {
             redirects: Vec::new(),
             last_updated: None,
             newer_version: None,
+            manifest: None,
+            license: None,
+            access: None,
             version: None,
             size: Vec::new(),
             evidence: Vec::new(),

@@ -16,7 +16,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::api::{self, Found};
-use crate::observation::Signal;
+use crate::observation::{NewerVersion, Signal};
 use crate::probe::fetch::Fetch;
 use crate::reason::Reason;
 
@@ -91,7 +91,7 @@ pub async fn probe<F: Fetch>(fetch: &F, api: &Url, doi: &str) -> Lookup {
         .filter_map(|r| r.get("relatedIdentifier").and_then(Value::as_str))
         .next();
     if let Some(newer) = newer {
-        found.newer_version = Some(newer_link(newer));
+        found.newer_version = Some(NewerVersion::at(newer_link(newer)));
     }
     Lookup::Found(found)
 }

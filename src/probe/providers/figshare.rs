@@ -15,7 +15,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::api::{self, Found};
-use crate::observation::Signal;
+use crate::observation::{NewerVersion, Signal};
 use crate::probe::fetch::Fetch;
 use crate::reason::Reason;
 
@@ -57,7 +57,11 @@ pub async fn probe<F: Fetch>(fetch: &F, api: &Url, id: u64, pinned: Option<u32>)
             .and_then(Value::as_str)
             .map(|u| u.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| format!("https://figshare.com/articles/dataset/{id}"));
-        found.newer_version = Some(format!("{public}/{current}"));
+        found.newer_version = Some(NewerVersion {
+            url: format!("{public}/{current}"),
+            label: Some(format!("version {current}")),
+            released: None,
+        });
         found = found.note(format!(
             "the link pins version {pinned}; the article is at version {current}"
         ));

@@ -34,7 +34,7 @@ use url::Url;
 use super::api::{self, Found};
 use crate::catalog::entry::Access;
 use crate::catalog::platform::Target;
-use crate::observation::{Signal, Unit};
+use crate::observation::{NewerVersion, Signal, Unit};
 use crate::probe::fetch::Fetch;
 use crate::reason::Reason;
 
@@ -89,7 +89,11 @@ pub async fn probe<F: Fetch>(fetch: &F, api: &Url, slug: &str, pinned: Option<&s
             slug: slug.to_owned(),
             version: Some(latest.clone()),
         };
-        found.newer_version = Some(newer.canonical_url().to_string());
+        found.newer_version = Some(NewerVersion {
+            url: newer.canonical_url().to_string(),
+            label: Some(latest.clone()),
+            released: None,
+        });
         found = found.note(format!("PhysioNet's latest version is {latest}"));
     }
     found
@@ -234,7 +238,7 @@ mod tests {
         assert!(latest.newer_version.is_none());
         let pinned = probe(&canned, &api, "covid-ct", Some("1.0.0")).await;
         assert_eq!(
-            pinned.newer_version.as_deref(),
+            pinned.newer_version.as_ref().map(|n| n.url.as_str()),
             Some("https://physionet.org/content/covid-ct/1.10.0/")
         );
     }

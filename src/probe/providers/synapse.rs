@@ -44,7 +44,7 @@ use url::Url;
 use super::api::{self, Found};
 use crate::catalog::entry::Access;
 use crate::catalog::platform::Target;
-use crate::observation::{Signal, Unit};
+use crate::observation::{NewerVersion, Signal, Unit};
 use crate::probe::fetch::{Credential, Fetch, Method, Request, Response};
 use crate::reason::Reason;
 
@@ -166,14 +166,14 @@ fn describe(response: &Response, entity: &Value, id: &str, version: Option<u32>)
     }
     if version.is_some() && entity.get("isLatestVersion") == Some(&Value::Bool(false)) {
         found = found.note("a newer version exists (`isLatestVersion` false)");
-        found.newer_version = Some(
+        found.newer_version = Some(NewerVersion::at(
             Target::SynapseEntity {
                 id: id.to_owned(),
                 version: None,
             }
             .canonical_url()
             .to_string(),
-        );
+        ));
     }
     found
 }
@@ -326,7 +326,7 @@ mod tests {
             ("v2-release", "synapse:versionLabel")
         );
         assert_eq!(
-            found.newer_version.as_deref(),
+            found.newer_version.as_ref().map(|n| n.url.as_str()),
             Some("https://www.synapse.org/Synapse:syn456")
         );
         assert!(

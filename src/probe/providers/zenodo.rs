@@ -24,7 +24,7 @@ use url::Url;
 
 use super::api::{self, Found};
 use crate::catalog::platform::Target;
-use crate::observation::Signal;
+use crate::observation::{NewerVersion, Signal};
 use crate::probe::fetch::{Fetch, Response};
 use crate::reason::Reason;
 
@@ -188,7 +188,11 @@ async fn read<F: Fetch>(
                     ],
                 );
                 found.last_updated = date.or(found.last_updated);
-                found.newer_version = Some(newer.to_string());
+                found.newer_version = Some(NewerVersion {
+                    url: newer.to_string(),
+                    label: api::text_at(&latest, "/metadata/version"),
+                    released: api::date_at(&latest, "/metadata/publication_date", "").map(|d| d.at),
+                });
                 found
             }
             _ => found,
