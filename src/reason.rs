@@ -85,7 +85,7 @@ reasons! {
     TciaLimitedAccess = "tcia-limited-access", "blocked", "TCIA marks the collection's access Limited: download needs an approved request. Ok for an entry whose `access` is not open.";
     PhysionetRestricted = "physionet-restricted", "blocked", "The project's licence is one of PhysioNet's restricted or credentialed health data licences. Ok for an entry whose `access` is not open.";
     SynapseRestricted = "synapse-restricted", "blocked", "Synapse's `restrictionLevel` is `RESTRICTED_BY_TERMS_OF_USE` or `CONTROLLED_BY_ACT`. Ok for an entry whose `access` is not open.";
-    AwsOpenDataRestricted = "aws-open-data-restricted", "blocked", "The registry marks the bucket `ControlledAccess` or `RequesterPays`, or S3 answers `AccessDenied` to an anonymous listing. Ok for an entry whose `access` is not open.";
+    AwsOpenDataRestricted = "aws-open-data-restricted", "blocked", "The registry marks the bucket `ControlledAccess`, `RequesterPays` or `AccountRequired`, or S3 answers `AccessDenied` to an anonymous listing. Ok for an entry whose `access` is not open.";
     Timeout = "timeout", "failing", "No answer within the timeout, after the retries.";
     TlsError = "tls-error", "failing", "The TLS handshake failed (certificate, protocol).";
     NetworkError = "network-error", "failing", "The connection was refused or reset.";

@@ -346,10 +346,17 @@ fn recognise(url: &Url) -> Option<Target> {
             _ => None,
         },
         "synapse.org" => synapse(url),
+        // The registry's own pages that are no data set (the browser's
+        // `gulpfile.js` writes /tag/, /collab/ and /usage-examples/).
         "registry.opendata.aws" => match parts.as_slice() {
-            [name] | [name, ..] if !name.contains('.') => Some(Target::AwsOpenDataset {
+            [name] | [name, ..]
+                if !name.contains('.')
+                    && !["tag", "collab", "usage-examples", "datasets"].contains(name) =>
+            {
+                Some(Target::AwsOpenDataset {
                 name: (*name).to_owned(),
-            }),
+            })
+            }
             _ => None,
         },
         _ => host
@@ -370,10 +377,15 @@ fn synapse(url: &Url) -> Option<Target> {
             let at = text.find("Synapse:")?;
             Some(&text[at + "Synapse:".len()..])
         })?;
-    let token: &str = place.split(['/', '?', '#']).next()?;
+    let mut parts = place.split(['/', '?', '#']);
+    let token: &str = parts.next()?;
     let (id, version) = match token.split_once('.') {
         Some((id, v)) => (id, Some(v.parse().ok()?)),
-        None => (token, None),
+        // `Synapse:syn123/version/3`, which the portal reads too.
+        None => match (parts.next(), parts.next()) {
+            (Some(kw), Some(v)) if kw.eq_ignore_ascii_case("version") => (token, v.parse().ok()),
+            _ => (token, None),
+        },
     };
     let digits = id.strip_prefix("syn").or_else(|| id.strip_prefix("SYN"))?;
     (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())).then(|| {
@@ -636,6 +648,7 @@ mod tests {
                 None,
             ),
             ("https://www.synapse.org/Synapse:syn21491294.3", Some(3)),
+            ("https://www.synapse.org/Synapse:syn21491294/version/3", Some(3)),
         ] {
             assert_eq!(
                 target(url),
@@ -660,10 +673,14 @@ mod tests {
                 name: "stoic2021-training".into()
             }
         );
-        assert_eq!(
-            target("https://registry.opendata.aws/index.yaml").platform(),
-            Platform::Website
-        );
+        for page in [
+            "https://registry.opendata.aws/index.yaml",
+            "https://registry.opendata.aws/tag/covid-19/",
+            "https://registry.opendata.aws/collab/asdi/",
+            "https://registry.opendata.aws/usage-examples/",
+        ] {
+            assert_eq!(target(page).platform(), Platform::Website, "{page}");
+        }
     }
 
     #[test]

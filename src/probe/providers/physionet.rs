@@ -129,16 +129,17 @@ fn read(body: &Value, response: &crate::probe::fetch::Response) -> Found {
             "PhysioNet reports main_storage_size 0: the project's files were deprecated and removed",
         )
     } else {
-        match license.as_deref().map(needs) {
-            Some(Some(need)) => Signal::Restricted {
+        match policy(body).or_else(|| license.as_deref().and_then(needs)) {
+            Some(need) => Signal::Restricted {
                 reason: Reason::PhysionetRestricted,
                 need,
-                why: format!(
-                    "the project's licence is the {}",
-                    license.as_deref().unwrap_or_default()
-                ),
+                why: match (api::count_at(body, "/access_policy"), license.as_deref()) {
+                    (Some(n), _) => format!("PhysioNet's access_policy is {n}"),
+                    (None, Some(l)) => format!("the project's licence is the {l}"),
+                    (None, None) => "PhysioNet restricts the project".into(),
+                },
             },
-            _ => Signal::Alive,
+            None => Signal::Alive,
         }
     };
     let mut found = Found::answered(signal, response)
@@ -153,6 +154,19 @@ fn read(body: &Value, response: &crate::probe::fetch::Response) -> Found {
         found = found.note(format!("PhysioNet licence: {license}"));
     }
     found
+}
+
+/// `access_policy` where the answer carries it (later physionet-build
+/// versions serialise it): `AccessPolicy` in
+/// `physionet-django/project/modelcomponents/access.py`, OPEN 0, RESTRICTED 1
+/// (a signed data-use agreement), CREDENTIALED 2 and CONTRIBUTOR_REVIEW 3 (an
+/// approved application). `Some(None)` is never returned: open is no need.
+fn policy(body: &Value) -> Option<Access> {
+    match api::count_at(body, "/access_policy")? {
+        1 => Some(Access::Agreement),
+        2 | 3 => Some(Access::Request),
+        _ => None,
+    }
 }
 
 /// What PhysioNet's health-data licences ask of a downloader.
@@ -293,6 +307,19 @@ mod tests {
                 ..
             }
         ));
+        let mut body: Value = serde_json::from_str(&detail("2.2", "Open Data Commons", 10)).unwrap();
+        body["access_policy"] = 2.into();
+        let response = crate::probe::providers::api::testing::response("https://x/", 200, "{}");
+        assert!(
+            matches!(
+                read(&body, &response).signal,
+                Signal::Restricted {
+                    need: Access::Request,
+                    ..
+                }
+            ),
+            "access_policy decides where it is given"
+        );
         let gone = probe(&canned, &api, "mimic", Some("9.9")).await;
         assert!(matches!(gone.signal, Signal::Gone { .. }), "{gone:?}");
     }

@@ -102,8 +102,20 @@ fn unsuccessful(response: &Response, has_credential: bool) -> Found {
         ),
         401 | 403 if !api::is_rate_limited(response) => {
             let why = reason_text(response);
-            if has_credential {
+            // A 403 with a token is a refusal of that user; a 401 means the
+            // token itself was rejected (`HttpAuthUtil`: "Invalid access
+            // token"): a credential to fix, never a verdict on the entity.
+            if has_credential && status == 403 {
                 return Found::answered(Signal::blocked(Reason::AccessDenied, why), response);
+            }
+            if has_credential {
+                return Found::answered(
+                    Signal::NeedsCredentials {
+                        variable: TOKEN_VARIABLE.into(),
+                    },
+                    response,
+                )
+                .note(format!("Synapse rejected the token (401): {why}"));
             }
             Found::answered(
                 Signal::NeedsCredentials {

@@ -137,8 +137,22 @@ pub async fn read_index<F: Fetch>(fetch: &F, wordpress: &Url, nbia: &Url) -> Res
             .append_pair("page", &page.to_string())
             .append_pair("_fields", FIELDS);
         let response = api::send(fetch, api::api_get(url)).await?;
+        if matches!(response.status, 404 | 410) {
+            // The list itself is missing: the API moved, which says nothing
+            // of any collection.
+            return Err(Found::answered(
+                Signal::transient(
+                    Reason::BadApiAnswer,
+                    format!(
+                        "the TCIA Collection Manager's collection list answered {}",
+                        response.status
+                    ),
+                ),
+                &response,
+            ));
+        }
         if response.status != 200 {
-            return Err(api::unsuccessful(&response, Reason::TciaNotFound));
+            return Err(api::unsuccessful(&response, Reason::Http(response.status)));
         }
         let records = match api::json(&response)? {
             Value::Array(records) => records,
@@ -233,14 +247,10 @@ pub fn judge(index: &Index, slug: Option<&str>, doi: Option<&str>) -> Lookup {
 
 fn describe(index: &Index, c: &Collection) -> Found {
     let record = &c.record;
-    let dated = api::first_date(
-        record,
-        &[
-            ("/date_updated", "tcia:date_updated"),
-            ("/modified_gmt", "tcia:modified_gmt"),
-        ],
-    )
-    .or_else(|| slashed_date(record));
+    // `date_updated` is the collection's own date (in either spelling);
+    // `modified_gmt` is when its page was last edited.
+    let dated = slashed_date(record)
+        .or_else(|| api::date_at(record, "/modified_gmt", "tcia:modified_gmt"));
     let signal = if c.hidden {
         Signal::gone(
             Reason::TciaWithdrawn,
@@ -297,7 +307,7 @@ fn describe(index: &Index, c: &Collection) -> Found {
     found
 }
 
-/// `date_updated` as TCIA's pages show it, `2021/01/06`.
+/// `date_updated`, as an ISO date or as TCIA's pages show it, `2021/01/06`.
 fn slashed_date(record: &Value) -> Option<crate::observation::Dated> {
     let text = api::text_at(record, "/date_updated")?.replace('/', "-");
     let at = api::parse_time(&text)?;
