@@ -774,7 +774,7 @@ fn imaging_platforms_live_withdrawn_restricted_and_rate_limited() {
     assert_eq!(size_of(&results, "pn-live", Unit::Bytes), [3_399_883]);
     assert!(
         pn.message
-            .contains("a newer version exists: https://physionet.org/content/covid-ct/1.1.0/"),
+            .contains("a newer version exists: 1.1.0, at https://physionet.org/content/covid-ct/1.1.0/"),
         "{}",
         pn.message
     );

@@ -236,6 +236,7 @@ timeout_secs = 2
             "catalog = \"catalog\"
 
 [probe]
+archive_lookup = false
 allow = [\"127.0.0.0/8\"]
 resolve = [{resolve}]
 retries = 0
@@ -299,12 +300,12 @@ path = \"state/catwatch-state.json\"
             .unwrap()
     }
 
-    /// The state file, checked to be a complete version-1 state.
+    /// The state file, checked to be a complete version-2 state.
     fn state(&self) -> serde_json::Value {
         let text = std::fs::read_to_string(self.state_path()).expect("a state file");
         let value: serde_json::Value = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("state is not JSON ({e}): {text}"));
-        assert_eq!(value["version"], 1, "{text}");
+        assert_eq!(value["version"], 2, "{text}");
         let errors: Vec<String> = state_schema()
             .iter_errors(&value)
             .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -343,12 +344,13 @@ fn state_schema() -> jsonschema::Validator {
 #[test]
 fn the_state_schema_is_strict_enough_to_fail() {
     let schema = state_schema();
-    assert!(schema.is_valid(&serde_json::json!({"version": 1})));
+    assert!(schema.is_valid(&serde_json::json!({"version": 2})));
     for bad in [
-        serde_json::json!({"version": 2}),
-        serde_json::json!({"version": 1, "resources": {"../x": {}}}),
-        serde_json::json!({"version": 1, "resources": {"a": {"status": "gone"}}}),
-        serde_json::json!({"version": 1, "outbox": [{"alert": {"key": "k", "kind": {"kind": "dead"}, "message": "m", "at": "2026-11-02T03:00:00Z"}, "pending": []}]}),
+        serde_json::json!({"version": 3}),
+        serde_json::json!({"version": 2, "resources": {"../x": {}}}),
+        serde_json::json!({"version": 2, "resources": {"a": {"status": "gone"}}}),
+        serde_json::json!({"version": 2, "outbox": [{"alert": {"key": "k", "kind": {"kind": "dead"}, "message": "m", "at": "2026-11-02T03:00:00Z"}, "pending": []}]}),
+        serde_json::json!({"version": 2, "resources": {"a": {"tracked": {"manifest": {"files": 1, "bytes": 2, "digest": "d", "list": []}}}}}),
     ] {
         assert!(!schema.is_valid(&bad), "{bad}");
     }
@@ -1318,4 +1320,72 @@ fn wait_for(mut done: impl FnMut() -> bool, what: &str) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Every leaf of `value` as (JSON pointer, value), for comparing two states.
+fn leaves(value: &serde_json::Value, at: String, out: &mut Vec<(String, serde_json::Value)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                leaves(v, format!("{at}/{key}"), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                leaves(v, format!("{at}/{i}"), out);
+            }
+        }
+        leaf => out.push((at, leaf.clone())),
+    }
+}
+
+/// A state written by the previous version (state format 1, captured from
+/// catwatch at 5c85854 after four nights with a dead resource and a mail
+/// delivered) loads, is migrated to version 2, keeps every value it had,
+/// and the monitor goes on from it without announcing the dead resource again.
+#[test]
+fn a_version_1_state_is_migrated_and_loses_nothing() {
+    let text = include_str!("fixtures/state/v1.json");
+    let before: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(before["version"], 1);
+    let migrated = catwatch::state::store::parse(text).expect("a version-1 state reads");
+    let after = serde_json::to_value(&migrated).unwrap();
+    assert_eq!(after["version"], 2);
+    let errors: Vec<String> = state_schema()
+        .iter_errors(&after)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let mut old = Vec::new();
+    leaves(&before, String::new(), &mut old);
+    let mut lost = Vec::new();
+    for (pointer, value) in old {
+        if pointer == "/version" {
+            continue;
+        }
+        if after.pointer(&pointer) != Some(&value) {
+            lost.push(pointer);
+        }
+    }
+    assert!(lost.is_empty(), "the migration lost {lost:?}");
+
+    let s = Scenario::new(&["a", "b", "c"], SCENARIO_POLICY);
+    let sink = SmtpSink::start(&[]);
+    s.configure(Some(sink.port));
+    s.http.set("a", 404);
+    std::fs::create_dir_all(s.state_path().parent().unwrap()).unwrap();
+    std::fs::write(s.state_path(), text).unwrap();
+    assert_ran(&s.monitor(5));
+    let state = s.state();
+    assert_eq!(state["resources"]["a"]["status"], "dead");
+    assert_eq!(
+        state["resources"]["a"]["notified"]["key"], "a:dead:2026-11-02T03:00:00Z",
+        "the announcement of version 1 is kept"
+    );
+    assert_eq!(
+        state["deliveries"].as_array().unwrap().len(),
+        1,
+        "the old delivery record is kept, and nothing new was sent"
+    );
+    assert!(mail(&[&sink]).is_empty(), "{:#?}", mail(&[&sink]));
 }

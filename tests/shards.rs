@@ -82,7 +82,7 @@ impl Fixture {
         std::fs::write(
             dir.path().join("catwatch.toml"),
             format!(
-                "catalog = \"catalog\"\n\n[probe]\nallow = [\"127.0.0.0/8\"]\nresolve = [{}]\n\
+                "catalog = \"catalog\"\n\n[probe]\narchive_lookup = false\nallow = [\"127.0.0.0/8\"]\nresolve = [{}]\n\
                  retries = 0\nper_host_interval_ms = 0\ntimeout_secs = 5\nconnect_timeout_secs = 2\n\n\
                  [state]\npath = \"state/catwatch-state.json\"\n",
                 resolve.join(", ")

@@ -354,8 +354,8 @@ fn recognise(url: &Url) -> Option<Target> {
                     && !["tag", "collab", "usage-examples", "datasets"].contains(name) =>
             {
                 Some(Target::AwsOpenDataset {
-                name: (*name).to_owned(),
-            })
+                    name: (*name).to_owned(),
+                })
             }
             _ => None,
         },
@@ -648,7 +648,10 @@ mod tests {
                 None,
             ),
             ("https://www.synapse.org/Synapse:syn21491294.3", Some(3)),
-            ("https://www.synapse.org/Synapse:syn21491294/version/3", Some(3)),
+            (
+                "https://www.synapse.org/Synapse:syn21491294/version/3",
+                Some(3),
+            ),
         ] {
             assert_eq!(
                 target(url),

@@ -25,7 +25,7 @@ use crate::catalog::{self, Entry};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::commands::free_in_background;
 use crate::config::Config;
-use crate::observation::{Observation, ResourceCheck, Validators};
+use crate::observation::{Observation, ResourceCheck, Signal, Status, Validators};
 use crate::policy::classify;
 use crate::policy::network::{self, NetworkHealth};
 use crate::probe::engine::Engine;
@@ -512,6 +512,9 @@ async fn probe_and_judge<E: Borrow<Entry>>(
     let mut pairs: Vec<Judged<E>> = Vec::with_capacity(judged.iter().flatten().count());
     pairs.extend(judged.into_iter().flatten());
     let health = settle_network(&mut pairs, config);
+    if !health.unavailable && config.probe.archive_lookup {
+        archived_copies(prober, config, &mut pairs).await;
+    }
     let counts = crate::state::count_statuses(pairs.iter().map(|pair| &pair.1));
     tracing::info!(
         resources = pairs.len(),
@@ -524,6 +527,42 @@ async fn probe_and_judge<E: Borrow<Entry>>(
         "run summary"
     );
     (pairs, health)
+}
+
+/// For each resource judged dead, or moved to nowhere known, the most recent
+/// web-archive copy of the URL that decided ([probe] concurrency lookups at
+/// once). A copy is shown with the verdict and never changes it.
+async fn archived_copies<E: Borrow<Entry>>(
+    prober: &Prober<Engine>,
+    config: &Config,
+    pairs: &mut [Judged<E>],
+) {
+    use futures_util::StreamExt;
+    let wanted: Vec<(usize, String)> = pairs
+        .iter()
+        .enumerate()
+        .filter_map(|(at, pair)| {
+            let (entry, check) = &**pair;
+            let lost = check.status == Status::Dead
+                || (check.status == Status::Moved && check.moved_to.is_none());
+            let url = check
+                .observations
+                .iter()
+                .find(|o| !matches!(o.signal, Signal::Alive | Signal::NotModified))
+                .map(|o| o.url.clone())
+                .or_else(|| entry.borrow().urls.first().map(|u| u.url.to_string()));
+            lost.then_some(url).flatten().map(|url| (at, url))
+        })
+        .collect();
+    let found: Vec<(usize, Option<crate::observation::ArchivedCopy>)> =
+        futures_util::stream::iter(wanted)
+            .map(|(at, url)| async move { (at, prober.archived_copy(&url).await) })
+            .buffer_unordered(config.probe.concurrency.max(1))
+            .collect()
+            .await;
+    for (at, copy) in found {
+        pairs[at].1.archived_copy = copy;
+    }
 }
 
 /// Judges the run's own network over every observation (`policy::network`)

@@ -182,6 +182,14 @@ pub const RANGES: &[Range] = &[
     },
     Range {
         table: "policy",
+        key: "shrink_alert_percent",
+        min: 1,
+        max: 100,
+        unit: "percent",
+        value: |f| Some(u64::from(f.policy.shrink_alert_percent)),
+    },
+    Range {
+        table: "policy",
         key: "degraded_min_probes",
         min: 0,
         max: 1_000_000,

@@ -32,6 +32,9 @@ enum Group {
     Archived,
     Stale,
     Flapping,
+    Shrank,
+    Terms,
+    NewVersion,
     Reminder,
     Recovered,
 }
@@ -49,6 +52,11 @@ impl Group {
             AlertKind::Flapping => Group::Flapping,
             AlertKind::Reminder { .. } => Group::Reminder,
             AlertKind::Recovered { .. } => Group::Recovered,
+            AlertKind::ContentShrank { .. } => Group::Shrank,
+            AlertKind::LicenseChanged { .. }
+            | AlertKind::AccessChanged { .. }
+            | AlertKind::Finding { .. } => Group::Terms,
+            AlertKind::NewerVersion { .. } => Group::NewVersion,
         }
     }
 
@@ -67,6 +75,9 @@ impl Group {
             // only that the entry still needs a look.
             Group::Reminder => "reminder",
             Group::Recovered => "recovered",
+            Group::Shrank => "content shrank",
+            Group::Terms => "licence or access",
+            Group::NewVersion => "new version",
         }
     }
 
@@ -82,6 +93,9 @@ impl Group {
             Group::Flapping => "Flapping",
             Group::Reminder => "Still needs attention (reminder)",
             Group::Recovered => "Recovered",
+            Group::Shrank => "Files disappeared or the data set shrank",
+            Group::Terms => "Licence or access differs or changed",
+            Group::NewVersion => "A newer version exists",
         }
     }
 }

@@ -170,7 +170,10 @@ fn plan_digest(alerts: &[Alert], open: &[OpenIssue], report: Option<&StatusRepor
     let all: Vec<&Alert> = alerts.iter().collect();
     let sent = alerts_marker(&all);
     let mut actions = Vec::new();
-    let nothing_broken = report.is_some_and(|r| attention_list(r).is_empty());
+    // A change (a new version, lost files, new terms) is news even when
+    // nothing is broken: the digest issue carries it.
+    let nothing_broken = report.is_some_and(|r| attention_list(r).is_empty())
+        && !alerts.iter().any(|a| a.kind.is_change());
     if nothing_broken {
         if let Some(issue) = existing {
             if !alerts.is_empty() {
@@ -241,6 +244,11 @@ fn resource_title(alert: &Alert) -> String {
         AlertKind::MonitorDegraded { .. } => "monitor degraded".to_owned(),
         AlertKind::MonitorRecovered { .. } => "monitor recovered".to_owned(),
         AlertKind::MissedSchedule { .. } => "missed schedule".to_owned(),
+        AlertKind::NewerVersion { .. } => "has a newer version".to_owned(),
+        AlertKind::ContentShrank { .. } => "lost files".to_owned(),
+        AlertKind::LicenseChanged { .. } => "changed its licence".to_owned(),
+        AlertKind::AccessChanged { .. } => "changed its access".to_owned(),
+        AlertKind::Finding { .. } => "differs from its entry".to_owned(),
     };
     title_text(&format!("catwatch: {name} {state}"))
 }

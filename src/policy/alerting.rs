@@ -109,6 +109,16 @@ pub fn judge_run(
             let (next, alert) = step(resource, check, entry, settings, history_len, now, mode);
             resource = next;
             alerts.extend(alert);
+            let (tracked, changed) = super::changes::track(
+                std::mem::take(&mut resource.tracked),
+                check,
+                entry,
+                settings,
+                now,
+                announce,
+            );
+            resource.tracked = tracked;
+            alerts.extend(changed);
         }
         state.resources.insert(check.id.clone(), resource);
     }
@@ -493,7 +503,7 @@ fn exempted(entry: &Entry, resource: &ResourceState, status: Status, now: Timest
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::catalog::entry::{Exemption, ExemptionKind};
 

@@ -31,6 +31,9 @@ pub struct PolicySettings {
     pub schedule_interval_hours: u32,
     /// Statuses that make `catwatch check` exit 1.
     pub fail_on: Vec<Status>,
+    /// A data set whose total bytes drop by at least this share (percent)
+    /// between two monitor runs alerts; files that disappear always do.
+    pub shrink_alert_percent: u8,
 }
 
 impl Default for PolicySettings {
@@ -47,6 +50,7 @@ impl Default for PolicySettings {
             repeat_interval_days: 7,
             schedule_interval_hours: 24,
             fail_on: vec![Status::Dead],
+            shrink_alert_percent: 20,
         }
     }
 }
@@ -85,6 +89,49 @@ pub enum AlertKind {
     MissedSchedule {
         last_successful_run: Option<jiff::Timestamp>,
     },
+    /// The platform names a newer version than the one the entry lists;
+    /// once per new version.
+    NewerVersion {
+        version: crate::observation::NewerVersion,
+    },
+    /// Files disappeared, or the bytes dropped by `[policy]
+    /// shrink_alert_percent` or more, since the last run.
+    ContentShrank {
+        files_before: u64,
+        files_after: u64,
+        bytes_before: u64,
+        bytes_after: u64,
+    },
+    /// The licence the platform declares changed since the last run.
+    LicenseChanged {
+        from: String,
+        to: String,
+    },
+    /// The access the platform declares changed since the last run.
+    AccessChanged {
+        from: crate::catalog::entry::Access,
+        to: crate::catalog::entry::Access,
+    },
+    /// The platform contradicts the entry's licence or access; once per
+    /// pair of values.
+    Finding {
+        finding: crate::observation::Finding,
+    },
+}
+
+impl AlertKind {
+    /// An event about the resource's content or terms, not its health: it
+    /// has no recovery, and it is news even when nothing is broken.
+    pub fn is_change(&self) -> bool {
+        matches!(
+            self,
+            AlertKind::NewerVersion { .. }
+                | AlertKind::ContentShrank { .. }
+                | AlertKind::LicenseChanged { .. }
+                | AlertKind::AccessChanged { .. }
+                | AlertKind::Finding { .. }
+        )
+    }
 }
 
 /// One notification-worthy event. `key` identifies it for de-duplication: the
@@ -121,5 +168,6 @@ impl Alert {
 }
 
 pub mod alerting;
+pub mod changes;
 pub mod classify;
 pub mod network;

@@ -335,6 +335,12 @@ impl<F: Fetch + 'static> Prober<F> {
             .clone()
     }
 
+    /// The most recent web-archive copy of `url`, if the archive holds a
+    /// good one (asked through the same engine, budget and politeness).
+    pub async fn archived_copy(&self, url: &str) -> Option<crate::observation::ArchivedCopy> {
+        providers::wayback::lookup(self.fetch(), &self.shared.endpoints.wayback_api, url).await
+    }
+
     /// The website probe, with a note on why a platform URL went there.
     async fn page(&self, url: &Url, known: Option<&Validators>, why: &str) -> Observation {
         let known = known.cloned().unwrap_or_default();

@@ -43,6 +43,9 @@ pub struct ProbeSettings {
     /// URLs matching any of these regular expressions are not probed (as
     /// `check: false`); `--exclude` and the `.catwatchignore` file add more.
     pub exclude: Exclusions,
+    /// Look up a web-archive copy of each dead resource (`[endpoints]
+    /// wayback_api`); false: never ask the archive.
+    pub archive_lookup: bool,
 }
 
 /// Regular expressions (Rust's `regex` syntax, matched anywhere in the URL
@@ -128,6 +131,7 @@ impl Default for ProbeSettings {
             proxy: None,
             allowed_ports: Vec::new(),
             exclude: Exclusions::default(),
+            archive_lookup: true,
         }
     }
 }

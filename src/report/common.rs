@@ -16,9 +16,60 @@ pub const ATTENTION: [Status; 5] = [
     Status::Stale,
 ];
 
-/// Whether a resource belongs in the "needs attention" list.
+/// Whether a resource belongs in the "needs attention" list: a status to
+/// act on, a newer version the entry does not pin, or an entry whose licence
+/// or access the platform contradicts.
 pub fn needs_attention(resource: &ResourceStatus) -> bool {
-    resource.flapping || resource.status.is_some_and(|s| ATTENTION.contains(&s))
+    resource.flapping
+        || resource.status.is_some_and(|s| ATTENTION.contains(&s))
+        || (resource.newer_version.is_some() && !resource.version_pinned)
+        || !resource.findings.is_empty()
+}
+
+/// What a reader should know beyond the status, one phrase each: the newer
+/// version, the findings, the archive copy, the content note. Plain text;
+/// each renderer escapes it (and links the URLs it knows are URLs).
+pub fn extras(resource: &ResourceStatus) -> Vec<Extra<'_>> {
+    let mut out = Vec::new();
+    if let Some(newer) = &resource.newer_version {
+        out.push(Extra::Newer {
+            text: format!(
+                "a newer version exists{}",
+                if resource.version_pinned {
+                    " (the entry pins its version)"
+                } else {
+                    ""
+                }
+            ),
+            version: newer,
+        });
+    }
+    for finding in &resource.findings {
+        out.push(Extra::Text(finding.describe()));
+    }
+    if let Some(copy) = &resource.archived_copy {
+        out.push(Extra::Archived {
+            text: format!("archived copy from {}", day(copy.at)),
+            url: &copy.url,
+        });
+    }
+    if let Some(note) = &resource.change_note {
+        out.push(Extra::Text(note.clone()));
+    }
+    out
+}
+
+/// One of [`extras`].
+pub enum Extra<'a> {
+    Newer {
+        text: String,
+        version: &'a crate::observation::NewerVersion,
+    },
+    Archived {
+        text: String,
+        url: &'a str,
+    },
+    Text(String),
 }
 
 /// The resources needing attention, worst status first, then by id.

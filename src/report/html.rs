@@ -158,6 +158,34 @@ fn attention(out: &mut String, report: &StatusReport) {
                 html_link(to, to)
             );
         }
+        for extra in crate::report::common::extras(r) {
+            match extra {
+                crate::report::common::Extra::Newer { text, version } => {
+                    let label = version.label.as_deref().unwrap_or(&version.url);
+                    let _ = write!(
+                        out,
+                        " <span class=\"why\">{}: {}{}</span>",
+                        html(&text),
+                        html_link(&version.url, label),
+                        version
+                            .released
+                            .map(|at| format!(", released on {}", day(at)))
+                            .unwrap_or_default()
+                    );
+                }
+                crate::report::common::Extra::Archived { text, url } => {
+                    let _ = write!(
+                        out,
+                        " <span class=\"why\">{}: {}</span>",
+                        html(&text),
+                        html_link(url, url)
+                    );
+                }
+                crate::report::common::Extra::Text(text) => {
+                    let _ = write!(out, " <span class=\"why\">{}</span>", html(&text));
+                }
+            }
+        }
         out.push_str("</span>");
         if let Some(since) = r.since {
             let _ = write!(out, "<span class=\"when\">since {}</span>", day(since));

@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::observation::Status;
+use crate::report::common::Extra;
 use crate::report::common::{
     self, age, attention_list, counts, day, empty_attention_text, flag_letter, minute,
 };
@@ -84,6 +85,33 @@ pub fn attention_item(r: &ResourceStatus) -> String {
     }
     if let Some(to) = &r.moved_to {
         let _ = write!(line, " (now at {})", escape::markdown_link(to, to));
+    }
+    for extra in crate::report::common::extras(r) {
+        match extra {
+            Extra::Newer { text, version } => {
+                let label = version.label.as_deref().unwrap_or(&version.url);
+                let _ = write!(
+                    line,
+                    "; {}: {}",
+                    escape::markdown(&text),
+                    escape::markdown_link(&version.url, label)
+                );
+                if let Some(at) = version.released {
+                    let _ = write!(line, ", released on {}", day(at));
+                }
+            }
+            Extra::Archived { text, url } => {
+                let _ = write!(
+                    line,
+                    "; {}: {}",
+                    escape::markdown(&text),
+                    escape::markdown_link(url, url)
+                );
+            }
+            Extra::Text(text) => {
+                let _ = write!(line, "; {}", escape::markdown(&text));
+            }
+        }
     }
     line.push('\n');
     line

@@ -39,6 +39,21 @@ pub struct ResourceStatus {
     pub message: Option<String>,
     pub moved_to: Option<String>,
     pub last_updated: Option<Dated>,
+    /// A newer version the platform names, and whether the entry pins its
+    /// version on purpose (then it is shown, not flagged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newer_version: Option<crate::observation::NewerVersion>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub version_pinned: bool,
+    /// Where the platform's licence or access differs from the entry's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::observation::Finding>,
+    /// The most recent web-archive copy of a dead resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_copy: Option<crate::observation::ArchivedCopy>,
+    /// What the last monitor run noticed of the content without alerting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_note: Option<String>,
     pub last_checked: Option<Timestamp>,
     pub flapping: bool,
     /// Newest last, at most the state's history length.

@@ -234,6 +234,18 @@ pub fn to_report(state: &State, entries: &[Entry], now: Timestamp) -> StatusRepo
                 message: observed.map(|o| o.message.clone()),
                 moved_to: observed.and_then(|o| o.moved_to.clone()),
                 last_updated: remembered.and_then(|r| r.last_updated.clone()),
+                newer_version: observed.and_then(|o| o.newer_version.clone()),
+                version_pinned: entry.pinned_version.is_some(),
+                findings: observed.map(|o| o.findings.clone()).unwrap_or_default(),
+                archived_copy: observed
+                    .filter(|o| {
+                        matches!(
+                            o.status,
+                            crate::observation::Status::Dead | crate::observation::Status::Moved
+                        )
+                    })
+                    .and_then(|o| o.archived_copy.clone()),
+                change_note: remembered.and_then(|r| r.tracked.note.clone()),
                 last_checked: observed.map(|o| o.at),
                 flapping: remembered.is_some_and(|r| r.flapping),
                 history: remembered.map(|r| r.history.clone()).unwrap_or_default(),

@@ -9,13 +9,17 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::observation::{Dated, ResourceCheck, Signal, Status, Validators};
+use crate::catalog::entry::Access;
+use crate::observation::{
+    ArchivedCopy, Dated, Finding, Manifest, NewerVersion, ResourceCheck, Signal, Status, Validators,
+};
 use crate::policy::{Alert, AlertKind};
 use crate::reason::Reason;
 use crate::report::model::HistoryPoint;
 
-/// The only state format this build reads and writes.
-pub const STATE_VERSION: u32 = 1;
+/// The state format this build writes. It also reads every older version
+/// and migrates it (`store::migrate`).
+pub const STATE_VERSION: u32 = 2;
 
 /// How many run records the state keeps (newest last).
 pub const RUNS_KEPT: usize = 30;
@@ -120,6 +124,15 @@ pub struct Observed {
     /// The first URL whose probe did not find the resource alive, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failing_url: Option<String>,
+    /// A newer version the platform names (since state version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newer_version: Option<NewerVersion>,
+    /// Where the platform's licence or access differs from the entry's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    /// The most recent web-archive copy of a dead resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_copy: Option<ArchivedCopy>,
 }
 
 /// An alert-worthy condition a resource is in. The alert policy compares the
@@ -226,6 +239,58 @@ pub struct ResourceState {
     pub condition_since: Option<Timestamp>,
     #[serde(default)]
     pub notified: Option<Notified>,
+    /// What the platform last declared of the resource's content, licence,
+    /// access and version, as the monitor last judged it (since state
+    /// version 2).
+    #[serde(default, skip_serializing_if = "Tracked::is_empty")]
+    pub tracked: Tracked,
+}
+
+/// The facts whose change between two monitor runs is an alert: a small
+/// fingerprint of the file listing (never the list), the licence and access
+/// as declared, and the newer version last announced. Only the monitor's
+/// judging writes it, so a `check` run in between cannot swallow a change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracked {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<TrackedManifest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<Access>,
+    /// The identity (URL and label) of the newer version last announced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newer_version: Option<String>,
+    /// The findings last announced (kind and both values).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
+    /// What the last judged run noticed without alerting (growth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Tracked {
+    pub fn is_empty(&self) -> bool {
+        *self == Tracked::default()
+    }
+}
+
+/// A manifest without its source: files, bytes and the digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackedManifest {
+    pub files: u64,
+    pub bytes: u64,
+    pub digest: String,
+}
+
+impl From<&Manifest> for TrackedManifest {
+    fn from(m: &Manifest) -> TrackedManifest {
+        TrackedManifest {
+            files: m.files,
+            bytes: m.bytes,
+            digest: m.digest.clone(),
+        }
+    }
 }
 
 /// Whether an observed status means the resource answered, failed, or says nothing.
@@ -265,6 +330,9 @@ impl ResourceState {
             http_status: check.http_status,
             moved_to: check.moved_to.clone(),
             failing_url,
+            newer_version: check.newer_version.clone(),
+            findings: check.findings.clone(),
+            archived_copy: check.archived_copy.clone(),
         });
         if Health::of(check.status) == Health::Up {
             self.last_success = Some(now);

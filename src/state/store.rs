@@ -114,16 +114,33 @@ pub fn parse(text: &str) -> Result<State, String> {
     }
     let version: Version =
         serde_json::from_str(text).map_err(|e| format!("not valid JSON ({e})"))?;
-    match version.version.as_ref().and_then(serde_json::Value::as_u64) {
-        Some(v) if v == u64::from(STATE_VERSION) => {}
+    let from = match version.version.as_ref().and_then(serde_json::Value::as_u64) {
+        Some(v) if (1..=u64::from(STATE_VERSION)).contains(&v) => v as u32,
         Some(v) => {
             return Err(format!(
-                "state format version {v}, but this catwatch reads version {STATE_VERSION}"
+                "state format version {v}, but this catwatch reads versions 1 to {STATE_VERSION}"
             ));
         }
         None => return Err("no \"version\" field".to_owned()),
+    };
+    let state: State =
+        serde_json::from_str(text).map_err(|e| format!("not a catwatch state ({e})"))?;
+    Ok(migrate(state, from))
+}
+
+/// Brings a state read as version `from` up to [`STATE_VERSION`].
+///
+/// Version 2 only adds: what the platform declares (the `tracked` facts of
+/// each resource) and the newer version, findings and archive copy of each
+/// observation. A version-1 state reads into the same types with those
+/// empty, so every field it had is kept as it was; the first monitor run
+/// after the upgrade records the facts as its baseline and announces none.
+pub fn migrate(mut state: State, from: u32) -> State {
+    if from < STATE_VERSION {
+        tracing::info!(from, to = STATE_VERSION, "migrating the state");
     }
-    serde_json::from_str(text).map_err(|e| format!("not a catwatch state ({e})"))
+    state.version = STATE_VERSION;
+    state
 }
 
 /// Temporary files of `path` start with this: `.<name>.` (hidden, and

@@ -52,10 +52,16 @@ pub fn endpoints_at(base: &str) -> String {
 }
 
 /// The `[probe]` table tests use: loopback allowed, short timeouts, no
-/// politeness delay, one quick retry.
+/// politeness delay, one quick retry, and no web-archive lookups (which
+/// would leave loopback) unless `extra` sets `archive_lookup`.
 pub fn probe_settings(extra: &str) -> String {
+    let archive = if extra.contains("archive_lookup") {
+        ""
+    } else {
+        "archive_lookup = false\n"
+    };
     format!(
-        "[probe]\nallow = [\"127.0.0.0/8\"]\ntimeout_secs = 5\nconnect_timeout_secs = 2\n\
+        "[probe]\n{archive}allow = [\"127.0.0.0/8\"]\ntimeout_secs = 5\nconnect_timeout_secs = 2\n\
          per_host_interval_ms = 0\nretries = 0\nbackoff_base_ms = 10\nrun_budget_secs = 60\n{extra}"
     )
 }

@@ -33,6 +33,9 @@ pub struct Endpoints {
     /// address (`https://{bucket}.s3.{region}.amazonaws.com/`); set, path-style
     /// under this base (`{base}/{bucket}`), for a mirror or a test.
     pub s3_api: Option<Url>,
+    /// The Internet Archive's Wayback availability API, asked for a copy of
+    /// a dead resource.
+    pub wayback_api: Url,
 }
 
 impl Default for Endpoints {
@@ -55,6 +58,7 @@ impl Default for Endpoints {
             synapse_api: url("https://repo-prod.prod.sagebase.org/repo/v1"),
             aws_open_data: url("https://registry.opendata.aws"),
             s3_api: None,
+            wayback_api: url("https://archive.org"),
         }
     }
 }
@@ -73,4 +77,5 @@ pub mod osf;
 pub mod physionet;
 pub mod synapse;
 pub mod tcia;
+pub mod wayback;
 pub mod zenodo;

@@ -307,7 +307,8 @@ mod tests {
                 ..
             }
         ));
-        let mut body: Value = serde_json::from_str(&detail("2.2", "Open Data Commons", 10)).unwrap();
+        let mut body: Value =
+            serde_json::from_str(&detail("2.2", "Open Data Commons", 10)).unwrap();
         body["access_policy"] = 2.into();
         let response = crate::probe::providers::api::testing::response("https://x/", 200, "{}");
         assert!(

@@ -249,8 +249,8 @@ fn describe(index: &Index, c: &Collection) -> Found {
     let record = &c.record;
     // `date_updated` is the collection's own date (in either spelling);
     // `modified_gmt` is when its page was last edited.
-    let dated = slashed_date(record)
-        .or_else(|| api::date_at(record, "/modified_gmt", "tcia:modified_gmt"));
+    let dated =
+        slashed_date(record).or_else(|| api::date_at(record, "/modified_gmt", "tcia:modified_gmt"));
     let signal = if c.hidden {
         Signal::gone(
             Reason::TciaWithdrawn,
