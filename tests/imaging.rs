@@ -773,8 +773,9 @@ fn imaging_platforms_live_withdrawn_restricted_and_rate_limited() {
     assert_eq!(pn.version.as_ref().unwrap().label, "1.0.0");
     assert_eq!(size_of(&results, "pn-live", Unit::Bytes), [3_399_883]);
     assert!(
-        pn.message
-            .contains("a newer version exists: 1.1.0, at https://physionet.org/content/covid-ct/1.1.0/"),
+        pn.message.contains(
+            "a newer version exists: 1.1.0, at https://physionet.org/content/covid-ct/1.1.0/"
+        ),
         "{}",
         pn.message
     );

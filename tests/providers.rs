@@ -679,12 +679,17 @@ fn zenodo_records_concepts_versions_deletions_and_rate_limits() {
     let old = &results["old-version"];
     assert_eq!((old.status, old.reason.as_str()), (Status::Ok, "alive"));
     assert_eq!(
-        old.observations[0].newer_version.as_deref(),
+        old.observations[0]
+            .newer_version
+            .as_ref()
+            .map(|n| n.url.as_str()),
         Some("https://zenodo.org/records/305")
     );
+    // The latest version's `metadata.version` and `publication_date`.
     assert!(
-        old.message
-            .ends_with("; a newer version exists: https://zenodo.org/records/305"),
+        old.message.ends_with(
+            "; a newer version exists: 1.0.0, at https://zenodo.org/records/305, released on 2020-04-01"
+        ),
         "{}",
         old.message
     );
@@ -973,7 +978,10 @@ fn figshare_and_hugging_face() {
     let outdated = &results["fig-outdated"];
     assert_eq!(outdated.status, Status::Ok);
     assert_eq!(
-        outdated.observations[0].newer_version.as_deref(),
+        outdated.observations[0]
+            .newer_version
+            .as_ref()
+            .map(|n| n.url.as_str()),
         Some("https://figshare.com/articles/journal_contribution/paper-codal-etal_pdf/7325816/5")
     );
     assert_eq!(

@@ -448,10 +448,25 @@ fn describe(
         .map(|o| o.message.clone())
         .unwrap_or_default();
     match condition {
-        Condition::Dead => format!(
-            "{} is dead: {} consecutive runs failed; last: {detail}",
-            entry.name, resource.consecutive_failures
-        ),
+        Condition::Dead => {
+            let mut text = format!(
+                "{} is dead: {} consecutive runs failed; last: {detail}",
+                entry.name, resource.consecutive_failures
+            );
+            // A way back for the reader; the status stays dead.
+            if let Some(copy) = resource
+                .observed
+                .as_ref()
+                .and_then(|o| o.archived_copy.as_ref())
+            {
+                text.push_str(&format!(
+                    "; archived copy from {}: {}",
+                    copy.at.to_zoned_datetime(TimeZone::UTC).date(),
+                    copy.url
+                ));
+            }
+            text
+        }
         Condition::Stale => format!("{} is stale: {detail}", entry.name),
         Condition::Moved { to } => format!("{} has moved to {to}: {detail}", entry.name),
         Condition::Archived => format!("{} is archived: {detail}", entry.name),

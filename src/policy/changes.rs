@@ -121,25 +121,13 @@ pub fn track(
         next.manifest = Some(after);
     }
 
-    for finding in &check.findings {
-        let key = finding_key(finding);
-        if !previous.findings.contains(&key) {
-            raise(
-                format!("{}:finding:{key}", entry.id),
-                AlertKind::Finding {
-                    finding: finding.clone(),
-                },
-                format!("{}: {}", entry.name, finding.describe()),
-                None,
-            );
-        }
-    }
-    next.findings = check.findings.iter().map(finding_key).collect();
-
+    let mut license_changed = false;
+    let mut access_changed = false;
     if let Some(declared) = &check.license {
         if let Some(before) = &previous.license
             && !before.eq_ignore_ascii_case(&declared.id)
         {
+            license_changed = true;
             raise(
                 format!("{}:license:{before}->{}:{now}", entry.id, declared.id),
                 AlertKind::LicenseChanged {
@@ -160,6 +148,7 @@ pub fn track(
         if let Some(before) = previous.access
             && before != declared.access
         {
+            access_changed = true;
             raise(
                 format!(
                     "{}:access:{}->{}:{now}",
@@ -183,6 +172,26 @@ pub fn track(
         }
         next.access = Some(declared.access);
     }
+    for finding in &check.findings {
+        let key = finding_key(finding);
+        // A change announced this run already names the new value.
+        let told = match finding {
+            crate::observation::Finding::License { .. } => license_changed,
+            crate::observation::Finding::Access { .. } => access_changed,
+        };
+        if !told && !previous.findings.contains(&key) {
+            raise(
+                format!("{}:finding:{key}", entry.id),
+                AlertKind::Finding {
+                    finding: finding.clone(),
+                },
+                format!("{}: {}", entry.name, finding.describe()),
+                None,
+            );
+        }
+    }
+    next.findings = check.findings.iter().map(finding_key).collect();
+
     (next, alerts)
 }
 
@@ -334,6 +343,40 @@ mod tests {
         assert!(changed[1].contains("from open to request"));
         let (_, again) = run(t, &c, &e, 3);
         assert!(again.is_empty());
+    }
+
+    #[test]
+    fn a_finding_is_announced_once_and_not_beside_the_change_that_caused_it() {
+        use crate::observation::Finding;
+        let e = entry("a");
+        let mut c = check(Status::Ok);
+        c.access = Some(DeclaredAccess {
+            access: Access::Open,
+            source: "huggingface:gated".into(),
+        });
+        let (t, _) = run(Tracked::default(), &c, &e, 1);
+        c.access.as_mut().unwrap().access = Access::Agreement;
+        c.findings = vec![Finding::Access {
+            entry: Access::Open,
+            platform: Access::Agreement,
+        }];
+        let (t, changed) = run(t, &c, &e, 2);
+        assert_eq!(changed.len(), 1, "the access change only: {changed:?}");
+        let (_, again) = run(t, &c, &e, 3);
+        assert!(again.is_empty(), "the finding was told with the change");
+        let mut fresh = check(Status::Ok);
+        fresh.findings = vec![Finding::License {
+            entry: "CC-BY-4.0".into(),
+            platform: "CC-BY-NC-4.0".into(),
+        }];
+        let (t, first) = run(Tracked::default(), &fresh, &e, 1);
+        assert_eq!(first.len(), 1);
+        assert!(
+            first[0]
+                .contains("the entry's licence is CC-BY-4.0, the platform declares CC-BY-NC-4.0")
+        );
+        let (_, second) = run(t, &fresh, &e, 2);
+        assert!(second.is_empty());
     }
 
     #[test]

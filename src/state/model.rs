@@ -222,13 +222,16 @@ pub struct ResourceState {
     #[serde(default)]
     pub last_updated: Option<Dated>,
     /// ETag / Last-Modified by URL, for conditional requests.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub validators: BTreeMap<String, Validators>,
     /// Page fingerprints (SHA-256 of the normalised page) by URL.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fingerprints: BTreeMap<String, String>,
     /// Observed status per monitor run, newest last, bounded by `[state] history_len`.
-    #[serde(default)]
+    /// Written as `"<time> <status>[ <observed>]"` since state version 2,
+    /// each time after the first as `+<seconds>` after the one before (a
+    /// fifth of the object form's size); version 1's objects still read.
+    #[serde(default, with = "compact_history")]
     pub history: Vec<HistoryPoint>,
     #[serde(default)]
     pub flapping: bool,
@@ -452,5 +455,150 @@ impl State {
             .flat_map(|r| r.validators.iter())
             .map(|(url, v)| (url.clone(), v.clone()))
             .collect()
+    }
+}
+
+/// The history of a resource as short strings: `"2026-11-26T03:00:00Z dead"`
+/// for the first point, then `"+86400 dead"` (seconds after the point before)
+/// and, when the probe saw something else than the judged status,
+/// `"+86400 dead failing"`. A time before the one before is written whole.
+/// Reads the object form of state version 1 too.
+mod compact_history {
+    use jiff::{SignedDuration, Timestamp};
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::observation::Status;
+    use crate::report::model::HistoryPoint;
+
+    pub fn serialize<S: Serializer>(points: &[HistoryPoint], out: S) -> Result<S::Ok, S::Error> {
+        let mut previous: Option<Timestamp> = None;
+        let texts: Vec<String> = points
+            .iter()
+            .map(|p| {
+                let when = match previous {
+                    Some(before) if p.at >= before => after(p.at.duration_since(before)),
+                    _ => p.at.to_string(),
+                };
+                previous = Some(p.at);
+                match p.observed {
+                    Some(seen) => format!("{when} {} {}", p.status.as_str(), seen.as_str()),
+                    None => format!("{when} {}", p.status.as_str()),
+                }
+            })
+            .collect();
+        texts.serialize(out)
+    }
+
+    /// `+86400`, or `+86400.25` with the fraction a run's start time had.
+    fn after(gap: SignedDuration) -> String {
+        let nanos = gap.subsec_nanos();
+        if nanos == 0 {
+            return format!("+{}", gap.as_secs());
+        }
+        let fraction = format!("{nanos:09}");
+        format!("+{}.{}", gap.as_secs(), fraction.trim_end_matches('0'))
+    }
+
+    fn gap(text: &str) -> Option<SignedDuration> {
+        let (secs, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let secs: i64 = secs.parse().ok()?;
+        if fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) || secs < 0 {
+            return None;
+        }
+        let nanos: i32 = if fraction.is_empty() {
+            0
+        } else {
+            format!("{fraction:0<9}").parse().ok()?
+        };
+        Some(SignedDuration::new(secs, nanos))
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Point {
+        Text(String),
+        Object(HistoryPoint),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<Vec<HistoryPoint>, D::Error> {
+        let points: Vec<Point> = Vec::deserialize(input)?;
+        let mut out: Vec<HistoryPoint> = Vec::with_capacity(points.len());
+        for p in points {
+            let point = match p {
+                Point::Object(point) => point,
+                Point::Text(text) => parse(&text, out.last().map(|p| p.at))
+                    .ok_or_else(|| D::Error::custom(format!("`{text}` is not a history point")))?,
+            };
+            out.push(point);
+        }
+        Ok(out)
+    }
+
+    fn status(word: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == word)
+    }
+
+    fn parse(text: &str, previous: Option<Timestamp>) -> Option<HistoryPoint> {
+        let mut words = text.split(' ');
+        let when = words.next()?;
+        let at = match when.strip_prefix('+') {
+            Some(rest) => previous?.checked_add(gap(rest)?).ok()?,
+            None => when.parse().ok()?,
+        };
+        let judged = status(words.next()?)?;
+        let observed = match words.next() {
+            Some(word) => Some(status(word)?),
+            None => None,
+        };
+        if words.next().is_some() {
+            return None;
+        }
+        Some(HistoryPoint {
+            at,
+            status: judged,
+            observed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_compact_history_reads_back_exactly_and_reads_version_1_objects() {
+        let at: Timestamp = "2026-11-26T03:00:00.123456789Z".parse().unwrap();
+        let mut r = ResourceState::default();
+        for (n, observed) in [(0, None), (1, Some(Status::Failing)), (3, None)] {
+            r.history.push(HistoryPoint {
+                at: at + jiff::SignedDuration::from_secs(86_400 * n + n * 7),
+                status: Status::Dead,
+                observed,
+            });
+        }
+        // A clock set back between two runs: the time is written whole.
+        r.history.push(HistoryPoint {
+            at: "2026-11-20T00:00:00Z".parse().unwrap(),
+            status: Status::Ok,
+            observed: None,
+        });
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(
+            text.contains(r#""history":["2026-11-26T03:00:00.123456789Z dead","+86407 dead failing","+172814 dead","2026-11-20T00:00:00Z ok"]"#),
+            "{text}"
+        );
+        let back: ResourceState = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.history, r.history);
+        let v1: ResourceState = serde_json::from_str(
+            r#"{"history":[{"at":"2026-11-01T03:00:00Z","status":"failing","observed":"dead"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(v1.history[0].observed, Some(Status::Dead));
+        assert!(serde_json::from_str::<ResourceState>(r#"{"history":["+5 dead"]}"#).is_err());
+        assert!(
+            serde_json::from_str::<ResourceState>(r#"{"history":["2026-11-01T03:00:00Z gone"]}"#)
+                .is_err()
+        );
     }
 }

@@ -259,10 +259,11 @@ pub fn save(path: &Path, state: &State) -> Result<(), StoreError> {
         .ok()
         .or_else(default_permissions);
     // Written as it is serialised: a state of 100,000 resources is never
-    // held twice in memory.
+    // held twice in memory. Compact, to keep under 2 KB a resource with a
+    // full history (`jq .` reads it pretty).
     let written = {
         let mut out = std::io::BufWriter::with_capacity(256 * 1024, temp.as_file_mut());
-        serde_json::to_writer_pretty(&mut out, state)
+        serde_json::to_writer(&mut out, state)
             .map_err(std::io::Error::other)
             .and_then(|()| out.write_all(b"\n"))
             .and_then(|()| out.flush())
@@ -297,6 +298,157 @@ fn default_permissions() -> Option<std::fs::Permissions> {
 
 #[cfg(test)]
 mod tests {
+
+    /// What one resource costs in the file with a full 30-run history: under
+    /// 2 KB for a resource at its fullest with one URL probed (a notified
+    /// incident and its archive copy, or a newer version and every tracked
+    /// fact), under 3 KB even with a second URL's validators and fingerprint
+    /// and a probe that disagreed with the verdict every other night.
+    #[test]
+    fn a_resource_at_its_fullest_stays_under_2_kb() {
+        use crate::observation::{ArchivedCopy, Dated, NewerVersion, Status, Validators};
+        use crate::report::model::HistoryPoint;
+        use crate::state::model::{
+            Condition, Notified, Observed, ResourceState, Tracked, TrackedManifest,
+        };
+        let at: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
+        let url = "https://www.kaggle.com/datasets/plameneduardo/sarscov2-ctscan-dataset";
+        let mut r = ResourceState {
+            status: Some(Status::Dead),
+            since: Some(at),
+            consecutive_failures: 3,
+            observed: Some(Observed {
+                status: Status::Dead,
+                reason: crate::reason::Reason::KaggleNotFound,
+                message: format!(
+                    "{url}: Kaggle answered 404 for a dataset URL with valid credentials"
+                ),
+                at,
+                http_status: Some(404),
+                moved_to: None,
+                failing_url: Some(url.into()),
+                newer_version: None,
+                findings: Vec::new(),
+                archived_copy: Some(ArchivedCopy {
+                    of: url.into(),
+                    url: format!("https://web.archive.org/web/20240501000000/{url}"),
+                    at,
+                }),
+            }),
+            last_success: Some(at),
+            last_probed: Some(at),
+            last_updated: Some(Dated {
+                at,
+                source: "kaggle:lastUpdated".into(),
+            }),
+            condition: Some(Condition::Dead),
+            condition_since: Some(at),
+            notified: Some(Notified {
+                condition: Condition::Dead,
+                key: format!("x:dead:{at}"),
+                at,
+                last_sent: at,
+                baseline: false,
+            }),
+            tracked: Tracked {
+                manifest: Some(TrackedManifest {
+                    files: 2482,
+                    bytes: 240_000_000,
+                    digest: "a".repeat(64),
+                }),
+                license: Some("CC-BY-NC-SA-4.0".into()),
+                access: None,
+                newer_version: None,
+                findings: Vec::new(),
+                note: None,
+            },
+            ..ResourceState::default()
+        };
+        for u in [url, "https://doi.org/10.1101/2020.04.24.20078584"] {
+            r.validators.insert(
+                u.into(),
+                Validators {
+                    etag: Some("W/\"5f2c-17a\"".into()),
+                    last_modified: Some("Tue, 01 Dec 2026 03:00:00 GMT".into()),
+                },
+            );
+        }
+        r.fingerprints.insert(
+            "https://doi.org/10.1101/2020.04.24.20078584".into(),
+            "b".repeat(64),
+        );
+        for n in 0..30 {
+            r.history.push(HistoryPoint {
+                at: at + jiff::SignedDuration::from_hours(24 * n),
+                status: Status::Dead,
+                observed: (n % 2 == 0).then_some(Status::Failing),
+            });
+        }
+        let size = |r: &ResourceState| {
+            serde_json::to_vec(r).unwrap().len() + "\"sarscov2-ctscan-dataset\":,".len()
+        };
+        let dead = size(&r);
+        assert!(dead < 3072, "a dead resource, two URLs: {dead} bytes");
+        // Alive, with a newer version named and its facts tracked.
+        let mut alive = r.clone();
+        let observed = alive.observed.as_mut().unwrap();
+        observed.status = Status::Ok;
+        observed.reason = crate::reason::Reason::Alive;
+        observed.message = format!(
+            "{url}: alive, last updated 2026-10-01 (kaggle:lastUpdated); a newer version exists: version 3, at {url}/versions/3"
+        );
+        observed.archived_copy = None;
+        observed.failing_url = None;
+        observed.newer_version = Some(NewerVersion {
+            url: format!("{url}/versions/3"),
+            label: Some("version 3".into()),
+            released: Some(at),
+        });
+        alive.condition = None;
+        alive.notified = None;
+        alive.tracked.newer_version = Some(format!("{url}/versions/3 version 3"));
+        let alive = size(&alive);
+        assert!(alive < 3072, "an alive resource, two URLs: {alive} bytes");
+        // One URL, and the probe agreeing with the verdict.
+        let second = alive_one(&r, url, at);
+        for mut state in [r, second] {
+            state.validators.retain(|u, _| u == url);
+            state.fingerprints.clear();
+            for point in &mut state.history {
+                point.observed = None;
+            }
+            let bytes = size(&state);
+            assert!(
+                bytes < 2048,
+                "one URL: {bytes} bytes: {}",
+                serde_json::to_string(&state).unwrap()
+            );
+        }
+    }
+
+    fn alive_one(
+        r: &crate::state::model::ResourceState,
+        url: &str,
+        at: Timestamp,
+    ) -> crate::state::model::ResourceState {
+        let mut alive = r.clone();
+        let observed = alive.observed.as_mut().unwrap();
+        observed.status = crate::observation::Status::Ok;
+        observed.message = format!(
+            "{url}: alive, last updated 2026-10-01 (kaggle:lastUpdated); a newer version exists: version 3, at {url}/versions/3"
+        );
+        observed.archived_copy = None;
+        observed.failing_url = None;
+        observed.newer_version = Some(crate::observation::NewerVersion {
+            url: format!("{url}/versions/3"),
+            label: Some("version 3".into()),
+            released: Some(at),
+        });
+        alive.condition = None;
+        alive.notified = None;
+        alive.tracked.newer_version = Some(format!("{url}/versions/3 version 3"));
+        alive
+    }
 
     /// A first run in a clone leaves nothing for `git status`: the state's
     /// directory, which catwatch creates, is ignored by a `.gitignore` of its

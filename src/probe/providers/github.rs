@@ -1,5 +1,7 @@
 //! GitHub repositories: archived, disabled, renamed or transferred, deleted,
-//! blocked, and the date of the last commit on the default branch.
+//! blocked, the date of the last commit on the default branch, and the
+//! licence GitHub detected (REST `license.spdx_id`, GraphQL
+//! `licenseInfo.spdxId`).
 //!
 //! Without a token every repository costs two REST calls (`/repos/{o}/{r}`, then
 //! `/commits?per_page=1`). With a token, repositories go to GraphQL in batches
@@ -24,7 +26,8 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::api::{self, Found};
-use crate::observation::{Dated, Signal};
+use crate::license;
+use crate::observation::{Dated, DeclaredLicense, Signal};
 use crate::probe::fetch::{Credential, Fetch, Method, Request, Response};
 use crate::reason::Reason;
 
@@ -213,6 +216,7 @@ impl<F: Fetch> GitHub<'_, F> {
         };
         let mut found = Found::answered(judge(owner, name, &shape, "archived"), &response)
             .dated(last_commit.or(pushed));
+        found.license = spdx_license(&repo, "/license/spdx_id", "github:license.spdx_id");
         found.evidence.extend(evidence);
         Ok(found)
     }
@@ -389,6 +393,21 @@ impl RepoShape {
     }
 }
 
+/// The licence GitHub detected for a repository, read at `pointer`: REST's
+/// FullRepository `license` is a `nullable-license-simple` whose `spdx_id` is
+/// itself nullable (github/rest-api-description, API version 2022-11-28);
+/// GraphQL's `Repository.licenseInfo: License` is nullable, and so is
+/// `License.spdxId` (octokit/graphql-schema `schema.graphql`). GitHub answers
+/// `"NOASSERTION"` (key `other`, name "Other") for a licence file it cannot
+/// name: that is no licence to compare, so none is declared.
+fn spdx_license(repo: &Value, pointer: &str, source: &str) -> Option<DeclaredLicense> {
+    let id = api::text_at(repo, pointer)?;
+    if id.eq_ignore_ascii_case("NOASSERTION") {
+        return None;
+    }
+    license::declared(&id, source)
+}
+
 /// GitHub's GraphQL rate-limit error, in every form it is known to take:
 /// `type` `RATE_LIMITED` (the documented one), `RATE_LIMIT` with `code`
 /// `graphql_rate_limit` (seen in 2026, yanyongyu/githubkit#271), or a
@@ -484,7 +503,9 @@ fn read_graphql_repo(owner: &str, name: &str, repo: &Value, response: &Response)
             ("/pushedAt", "github:pushedAt"),
         ],
     );
-    Found::answered(signal, response).dated(date)
+    let mut found = Found::answered(signal, response).dated(date);
+    found.license = spdx_license(repo, "/licenseInfo/spdxId", "github:licenseInfo.spdxId");
+    found
 }
 
 /// One query with an alias per repository; names travel as variables, never
@@ -496,7 +517,7 @@ fn graphql_query(repos: &[(String, String)]) -> Value {
     for (i, (owner, name)) in repos.iter().enumerate() {
         params.push(format!("$o{i}: String!, $n{i}: String!"));
         fields.push(format!(
-            "r{i}: repository(owner: $o{i}, name: $n{i}, followRenames: true) {{ nameWithOwner isArchived isDisabled pushedAt defaultBranchRef {{ target {{ ... on Commit {{ committedDate }} }} }} }}"
+            "r{i}: repository(owner: $o{i}, name: $n{i}, followRenames: true) {{ nameWithOwner isArchived isDisabled pushedAt licenseInfo {{ spdxId }} defaultBranchRef {{ target {{ ... on Commit {{ committedDate }} }} }} }}"
         ));
         variables.insert(format!("o{i}"), json!(owner));
         variables.insert(format!("n{i}"), json!(name));
@@ -700,6 +721,100 @@ mod tests {
         let request = &fetch.seen.lock().unwrap()[0];
         assert_eq!(request.credential.as_ref().unwrap().host, "api.github.com");
         assert!(!request.follow_redirects);
+    }
+
+    #[tokio::test]
+    async fn rest_reads_the_spdx_licence_and_drops_noassertion_and_null() {
+        // FullRepository's `license` (github/docs "Get a repository" example:
+        // key mit, name "MIT License", spdx_id MIT); "Other" has spdx_id
+        // NOASSERTION; a repository without a detected licence has null.
+        let with = |license: Value| {
+            json!({"full_name": "o/r", "archived": false, "disabled": false,
+                   "pushed_at": "2024-01-02T03:04:05Z", "license": license})
+            .to_string()
+        };
+        let fetch = Canned::default()
+            .get(
+                &format!("{API}/repos/o/mit"),
+                200,
+                &with(json!({"key": "mit", "name": "MIT License", "spdx_id": "MIT",
+                             "url": "https://api.github.com/licenses/mit", "node_id": "MDc6TGljZW5zZW1pdA=="})),
+            )
+            .get(
+                &format!("{API}/repos/o/other"),
+                200,
+                &with(json!({"key": "other", "name": "Other", "spdx_id": "NOASSERTION",
+                             "url": null, "node_id": "MDc6TGljZW5zZTA="})),
+            )
+            .get(&format!("{API}/repos/o/none"), 200, &with(Value::Null))
+            .get(
+                &format!("{API}/repos/o/gpl"),
+                200,
+                &with(json!({"key": "gpl-3.0", "name": "GNU General Public License v3.0",
+                             "spdx_id": "GPL-3.0", "url": null, "node_id": "x"})),
+            );
+        let api = Url::parse(API).unwrap();
+        let pause = Pause::default();
+        let gh = probe(&fetch, &api, &pause);
+        let mit = gh.probe_rest("o", "mit").await.license.unwrap();
+        assert_eq!(
+            (mit.id.as_str(), mit.spdx, mit.source.as_str()),
+            ("MIT", true, "github:license.spdx_id")
+        );
+        assert_eq!(gh.probe_rest("o", "other").await.license, None);
+        assert_eq!(gh.probe_rest("o", "none").await.license, None);
+        // GitHub still writes the deprecated `GPL-3.0`; the one SPDX rule reads it.
+        assert_eq!(
+            gh.probe_rest("o", "gpl").await.license.unwrap().id,
+            "GPL-3.0-only"
+        );
+    }
+
+    #[tokio::test]
+    async fn graphql_asks_for_and_reads_license_info() {
+        let api = Url::parse(API).unwrap();
+        let pause = Pause::default();
+        let repo = |name: &str, license: Value| {
+            json!({"nameWithOwner": name, "isArchived": false, "isDisabled": false,
+                   "pushedAt": "2026-01-01T00:00:00Z", "defaultBranchRef": null, "licenseInfo": license})
+        };
+        let answer = json!({"data": {
+            "r0": repo("a/b", json!({"spdxId": "Apache-2.0"})),
+            "r1": repo("c/d", json!({"spdxId": "NOASSERTION"})),
+            "r2": repo("e/f", Value::Null),
+        }});
+        let fetch = Canned::default().answer(
+            Method::Post,
+            &format!("{API}/graphql"),
+            Ok(response(
+                &format!("{API}/graphql"),
+                200,
+                &answer.to_string(),
+            )),
+        );
+        let gh = probe(&fetch, &api, &pause);
+        let found = gh
+            .probe_graphql(&[
+                ("a".into(), "b".into()),
+                ("c".into(), "d".into()),
+                ("e".into(), "f".into()),
+            ])
+            .await;
+        let apache = found[0].license.as_ref().unwrap();
+        assert_eq!(
+            (apache.id.as_str(), apache.spdx, apache.source.as_str()),
+            ("Apache-2.0", true, "github:licenseInfo.spdxId")
+        );
+        assert_eq!(found[1].license, None);
+        assert_eq!(found[2].license, None);
+        let sent: Value =
+            serde_json::from_slice(fetch.seen.lock().unwrap()[0].body.as_ref().unwrap()).unwrap();
+        assert!(
+            sent["query"]
+                .as_str()
+                .unwrap()
+                .contains("pushedAt licenseInfo { spdxId } defaultBranchRef")
+        );
     }
 
     #[test]
