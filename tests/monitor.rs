@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use smtp_sink::SmtpSink;
+use smtp_sink::{SmtpSink, count, mail};
 
 // ---------------------------------------------------------------- fixtures
 
@@ -372,66 +372,6 @@ fn text(output: &Output) -> String {
 
 fn assert_ran(output: &Output) {
     assert_eq!(output.status.code(), Some(0), "{}", text(output));
-}
-
-/// The text/plain part of a received message, decoded (7bit or quoted-printable).
-fn plain_text(message: &str) -> String {
-    let lower = message.to_ascii_lowercase();
-    let start = lower
-        .find("content-type: text/plain")
-        .unwrap_or_else(|| panic!("no text/plain part in {message}"));
-    let part = &message[start..];
-    let (head, body) = part.split_once("\r\n\r\n").expect("part head");
-    let body = body.split("\r\n--").next().unwrap_or(body);
-    let head = head.to_ascii_lowercase();
-    if head.contains("content-transfer-encoding: base64") {
-        panic!("unexpected base64 body; extend the test decoder: {message}");
-    }
-    if !head.contains("quoted-printable") {
-        return body.replace("\r\n", "\n");
-    }
-    let joined = body.replace("=\r\n", "");
-    let mut out = Vec::new();
-    let bytes = joined.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'='
-            && i + 3 <= bytes.len()
-            && let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap().replace("\r\n", "\n")
-}
-
-fn subject(message: &str) -> String {
-    message
-        .split("\r\n\r\n")
-        .next()
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("Subject: "))
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Every mail the sinks received, oldest first, as (subject, text).
-fn mail(sinks: &[&SmtpSink]) -> Vec<(String, String)> {
-    sinks
-        .iter()
-        .flat_map(|s| s.messages())
-        .map(|m| (subject(&m), plain_text(&m)))
-        .collect()
-}
-
-/// How many received mails contain `needle` in their text.
-fn count(mail: &[(String, String)], needle: &str) -> usize {
-    mail.iter().filter(|(_, t)| t.contains(needle)).count()
 }
 
 const SCENARIO_POLICY: &str = "dead_after_runs = 2
@@ -1393,8 +1333,7 @@ fn a_version_1_state_is_migrated_and_loses_nothing() {
     let state = s.state();
     assert_eq!(state["resources"]["a"]["status"], "dead");
     assert_eq!(
-        state["resources"]["a"]["notified"]["key"],
-        "a:dead:2026-11-02T03:00:00Z",
+        state["resources"]["a"]["notified"]["key"], "a:dead:2026-11-02T03:00:00Z",
         "the announcement of version 1 is kept"
     );
     assert_eq!(

@@ -704,6 +704,60 @@ mod tests {
         assert!(matches!(actions[2], Action::Comment { number: 5, .. }));
     }
 
+    /// A change (a new version, lost files, new terms) is news even when
+    /// nothing is broken: the digest issue is opened for it, not closed; a
+    /// per-resource issue gets a title that says what changed.
+    #[test]
+    fn changes_reach_the_tracking_issues_when_nothing_is_broken() {
+        let calm = StatusReport {
+            generated_at: at(),
+            last_successful_run: Some(at()),
+            monitor_degraded: false,
+            resources: Vec::new(),
+        };
+        let newer = alert(
+            "a",
+            AlertKind::NewerVersion {
+                version: crate::observation::NewerVersion::at("https://zenodo.org/records/2"),
+            },
+        );
+        let actions = plan(
+            IssueMode::Digest,
+            std::slice::from_ref(&newer),
+            &[],
+            Some(&calm),
+        );
+        assert!(
+            matches!(&actions[..], [Action::Create { .. }]),
+            "{actions:#?}"
+        );
+        let open = [issue(3, "<!-- catwatch:digest -->\nold")];
+        let actions = plan(
+            IssueMode::Digest,
+            std::slice::from_ref(&newer),
+            &open,
+            Some(&calm),
+        );
+        assert!(
+            !actions.iter().any(|a| matches!(a, Action::Close { .. })),
+            "{actions:#?}"
+        );
+        let shrank = alert(
+            "b",
+            AlertKind::ContentShrank {
+                files_before: 10,
+                files_after: 9,
+                bytes_before: 100,
+                bytes_after: 90,
+            },
+        );
+        let actions = plan(IssueMode::PerResource, &[shrank], &[], None);
+        let [Action::Create { title, .. }] = &actions[..] else {
+            panic!("{actions:#?}")
+        };
+        assert_eq!(title, "catwatch: Name of b lost files");
+    }
+
     #[test]
     fn recovery_comments_and_closes_and_needs_an_open_issue() {
         let alerts = [

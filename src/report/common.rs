@@ -26,24 +26,12 @@ pub fn needs_attention(resource: &ResourceStatus) -> bool {
         || !resource.findings.is_empty()
 }
 
-/// What a reader should know beyond the status, one phrase each: the newer
-/// version, the findings, the archive copy, the content note. Plain text;
-/// each renderer escapes it (and links the URLs it knows are URLs).
+/// What a reader should know beyond the status and its message, one phrase
+/// each: the findings, the archive copy, the content note. (A newer version
+/// is in the message already, as `check` words it.) Plain text; each
+/// renderer escapes it, and links the URLs it knows are URLs.
 pub fn extras(resource: &ResourceStatus) -> Vec<Extra<'_>> {
     let mut out = Vec::new();
-    if let Some(newer) = &resource.newer_version {
-        out.push(Extra::Newer {
-            text: format!(
-                "a newer version exists{}",
-                if resource.version_pinned {
-                    " (the entry pins its version)"
-                } else {
-                    ""
-                }
-            ),
-            version: newer,
-        });
-    }
     for finding in &resource.findings {
         out.push(Extra::Text(finding.describe()));
     }
@@ -61,14 +49,7 @@ pub fn extras(resource: &ResourceStatus) -> Vec<Extra<'_>> {
 
 /// One of [`extras`].
 pub enum Extra<'a> {
-    Newer {
-        text: String,
-        version: &'a crate::observation::NewerVersion,
-    },
-    Archived {
-        text: String,
-        url: &'a str,
-    },
+    Archived { text: String, url: &'a str },
     Text(String),
 }
 

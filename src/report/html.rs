@@ -160,19 +160,6 @@ fn attention(out: &mut String, report: &StatusReport) {
         }
         for extra in crate::report::common::extras(r) {
             match extra {
-                crate::report::common::Extra::Newer { text, version } => {
-                    let label = version.label.as_deref().unwrap_or(&version.url);
-                    let _ = write!(
-                        out,
-                        " <span class=\"why\">{}: {}{}</span>",
-                        html(&text),
-                        html_link(&version.url, label),
-                        version
-                            .released
-                            .map(|at| format!(", released on {}", day(at)))
-                            .unwrap_or_default()
-                    );
-                }
                 crate::report::common::Extra::Archived { text, url } => {
                     let _ = write!(
                         out,

@@ -88,18 +88,6 @@ pub fn attention_item(r: &ResourceStatus) -> String {
     }
     for extra in crate::report::common::extras(r) {
         match extra {
-            Extra::Newer { text, version } => {
-                let label = version.label.as_deref().unwrap_or(&version.url);
-                let _ = write!(
-                    line,
-                    "; {}: {}",
-                    escape::markdown(&text),
-                    escape::markdown_link(&version.url, label)
-                );
-                if let Some(at) = version.released {
-                    let _ = write!(line, ", released on {}", day(at));
-                }
-            }
             Extra::Archived { text, url } => {
                 let _ = write!(
                     line,

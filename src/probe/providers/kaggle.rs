@@ -7,7 +7,9 @@
 //! result is "needs credentials", never gone.
 //!
 //! Statuses:
-//! - 200: alive, dated by `lastUpdated`. A 200 whose JSON carries a top-level
+//! - 200: alive, dated by `lastUpdated`, versioned by `currentVersionNumber`,
+//!   with the licence of `licenseName` and the size of `totalBytes` (see
+//!   [`contents`]). A 200 whose JSON carries a top-level
 //!   error `code` of 400 or more is an error answer (kagglesdk reads it so).
 //! - 401: the credentials were rejected: needs credentials.
 //! - 403: `Permission 'datasets.get' was denied` covers private datasets,
@@ -24,7 +26,8 @@ use url::Url;
 
 use super::api::{self, Found};
 use crate::config::KaggleCredentials;
-use crate::observation::Signal;
+use crate::license;
+use crate::observation::{Manifest, Signal, Unit};
 use crate::probe::fetch::Fetch;
 use crate::reason::Reason;
 
@@ -132,13 +135,140 @@ fn read(response: &crate::probe::fetch::Response) -> Found {
             response,
         );
     }
-    let mut found = Found::answered(Signal::Alive, response).dated(api::date_at(
-        &dataset,
-        "/lastUpdated",
-        "kaggle:lastUpdated",
-    ));
-    if let Some(version) = dataset.get("currentVersionNumber").and_then(Value::as_u64) {
-        found = found.note(format!("currentVersionNumber={version}"));
+    let found = Found::answered(Signal::Alive, response)
+        .dated(api::date_at(&dataset, "/lastUpdated", "kaggle:lastUpdated"))
+        .versioned(
+            api::text_at(&dataset, "/currentVersionNumber"),
+            "kaggle:currentVersionNumber",
+        );
+    let found = Found {
+        license: api::text_at(&dataset, "/licenseName")
+            .and_then(|name| license::declared(&name, "kaggle:licenseName")),
+        ..found
+    };
+    contents(found, &dataset)
+}
+
+/// The manifest and sizes of an `ApiDataset` (kagglesdk
+/// `datasets/types/dataset_api_service.py`, `ApiDataset._fields`): `files`
+/// (`ApiDatasetFile`: `name`, `totalBytes`) when the answer lists them, else
+/// the dataset's `totalBytes` alone. Kaggle gives no checksum per file, so a
+/// file's size stands in for it. Counts may come as JSON strings (proto3 JSON
+/// writes 64-bit integers so); `count_at` reads both. Kaggle also lists files
+/// at `datasets/list/{owner}/{slug}` (`ApiListDatasetFilesResponse.datasetFiles`),
+/// paged; that is one more request per dataset, so it is not asked.
+fn contents(mut found: Found, dataset: &Value) -> Found {
+    let total_bytes = api::count_at(dataset, "/totalBytes");
+    let files: Vec<(&str, u64)> = dataset
+        .get("files")
+        .and_then(Value::as_array)
+        .map(|files| {
+            files
+                .iter()
+                .filter_map(|file| {
+                    let name = file.get("name")?.as_str()?;
+                    Some((name, api::count_at(file, "/totalBytes").unwrap_or(0)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !files.is_empty() {
+        let manifest = Manifest::of(
+            files
+                .iter()
+                .map(|&(name, bytes)| (name, bytes.to_string(), bytes)),
+            "kaggle:files",
+        );
+        let listed_bytes = manifest.bytes;
+        found = found
+            .measured(Some(manifest.files), Unit::Files, "kaggle:files")
+            .measured(
+                total_bytes.or(Some(listed_bytes)),
+                Unit::Bytes,
+                if total_bytes.is_some() {
+                    "kaggle:totalBytes"
+                } else {
+                    "kaggle:files"
+                },
+            );
+        found.manifest = Some(manifest);
+    } else if let Some(bytes) = total_bytes {
+        found = found.measured(Some(bytes), Unit::Bytes, "kaggle:totalBytes");
+        found.manifest = Some(Manifest::totals(0, bytes, "kaggle:totalBytes"));
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::providers::api::testing::response;
+
+    const URL: &str = "https://www.kaggle.com/api/v1/datasets/view/someone/xray";
+
+    /// Field names of kagglesdk `ApiDataset._fields`; `totalBytes` as proto3
+    /// JSON may write it, a string.
+    fn dataset(extra: &str) -> Found {
+        let body = format!(
+            r#"{{"id":576013,"ref":"someone/xray","title":"X-ray",
+            "lastUpdated":"2024-05-01T10:00:00.000","currentVersionNumber":5,
+            "licenseName":"CC BY-NC-SA 4.0"{extra}}}"#
+        );
+        read(&response(URL, 200, &body))
+    }
+
+    #[test]
+    fn version_bytes_and_licence_are_read() {
+        let found = dataset(r#","totalBytes":"1234567""#);
+        assert_eq!(found.signal, Signal::Alive);
+        let version = found.version.as_ref().unwrap();
+        assert_eq!(
+            (version.label.as_str(), version.source.as_str()),
+            ("5", "kaggle:currentVersionNumber")
+        );
+        let license = found.license.as_ref().unwrap();
+        assert_eq!(
+            (license.id.as_str(), license.spdx, license.source.as_str()),
+            ("CC-BY-NC-SA-4.0", true, "kaggle:licenseName")
+        );
+        assert_eq!(
+            found.manifest,
+            Some(Manifest::totals(0, 1_234_567, "kaggle:totalBytes"))
+        );
+        assert_eq!(found.size.len(), 1);
+        assert_eq!(
+            (found.size[0].count, found.size[0].unit),
+            (1_234_567, Unit::Bytes)
+        );
+        assert_eq!(found.size[0].source, "kaggle:totalBytes");
+    }
+
+    #[test]
+    fn a_file_list_makes_the_manifest() {
+        let found = dataset(
+            r#","totalBytes":300,"files":[{"ref":"a","name":"train.csv","totalBytes":"200"},
+            {"ref":"b","name":"test.csv","totalBytes":100}]"#,
+        );
+        let manifest = found.manifest.as_ref().unwrap();
+        assert_eq!(
+            (manifest.files, manifest.bytes, manifest.source.as_str()),
+            (2, 300, "kaggle:files")
+        );
+        let units: Vec<_> = found.size.iter().map(|m| (m.count, m.unit)).collect();
+        assert_eq!(units, [(2, Unit::Files), (300, Unit::Bytes)]);
+    }
+
+    #[test]
+    fn missing_facts_stay_missing() {
+        let found = read(&response(
+            URL,
+            200,
+            r#"{"id":1,"ref":"someone/xray","licenseName":"other"}"#,
+        ));
+        assert_eq!(found.signal, Signal::Alive);
+        assert!(found.version.is_none());
+        assert!(found.license.is_none());
+        assert!(found.manifest.is_none());
+        assert!(found.size.is_empty());
+    }
 }
