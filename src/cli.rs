@@ -46,6 +46,10 @@ pub enum Command {
     Report(ReportArgs),
     /// Combine the results of sharded `check --shard K/N` runs.
     Merge(MergeArgs),
+    /// Write a new catalog entry from what the platform's API says about a URL.
+    Add(AddArgs),
+    /// Export the catalog for search engines, data portals and spreadsheets.
+    Export(ExportArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Write the man pages.
@@ -93,6 +97,7 @@ impl Command {
         match self {
             Command::Check(args) => Some(&args.probe),
             Command::Monitor(args) => Some(&args.probe),
+            Command::Add(args) => Some(&args.probe),
             _ => None,
         }
     }
@@ -131,6 +136,40 @@ pub struct TableArgs {
     /// CATALOG.md beside the catalog directory's settings (the repository's root).
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The resource's URL (a platform page, a DOI link, or a plain website).
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The new entry's id (default: derived from the platform's name for it).
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// Print the entry instead of writing catalog/<id>.yaml.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub probe: ProbeOverrides,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// schema.org `Dataset` records (JSON-LD), as Google Dataset Search reads them.
+    Jsonld,
+    /// A DCAT-AP catalog (Turtle), as data portals exchange it.
+    Dcat,
+    /// One row per resource, safe to open in a spreadsheet.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write here instead of stdout (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -53,6 +53,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Monitor(args) => commands::monitor::run(&config, args),
         Command::Report(args) => commands::report::run(&config, args),
         Command::Merge(args) => commands::merge::run(&config, args),
+        Command::Add(args) => commands::add::run(&config, args),
+        Command::Export(args) => commands::export::run(&config, args),
         Command::Completions(args) => commands::docs::completions(args),
         Command::Man(args) => commands::docs::man(args),
     }

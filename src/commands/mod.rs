@@ -1,8 +1,10 @@
 //! One module per command; each sequences one path through the pipeline.
 
+pub mod add;
 pub mod check;
 pub mod docs;
 pub mod dump;
+pub mod export;
 pub mod lint;
 pub mod merge;
 pub mod monitor;

@@ -8,6 +8,7 @@
 pub mod address;
 pub mod engine;
 pub mod fetch;
+pub mod describe;
 pub mod providers;
 pub mod settings;
 
