@@ -193,8 +193,8 @@ impl Manifest {
         }
     }
 
-    /// Totals without a listing to digest (Kaggle's `totalBytes`, a Hub
-    /// repository's `usedStorage`): the digest is of the totals themselves.
+    /// Totals without a listing to digest (Kaggle's `totalBytes` when its
+    /// answer lists no files): the digest is of the totals themselves.
     pub fn totals(files: u64, bytes: u64, source: &str) -> Manifest {
         let digest = format!("totals:{files}:{bytes}");
         Manifest {

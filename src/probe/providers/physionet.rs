@@ -150,6 +150,18 @@ fn read(body: &Value, response: &crate::probe::fetch::Response) -> Found {
         ))
         .versioned(api::text_at(body, "/version"), "physionet:version")
         .measured(bytes, Unit::Bytes, "physionet:main_storage_size");
+    // What the project declares, for the access-change alert.
+    found.access = Some(crate::observation::DeclaredAccess {
+        access: match &found.signal {
+            Signal::Restricted { need, .. } => *need,
+            _ => Access::Open,
+        },
+        source: if body.get("access_policy").is_some() {
+            "physionet:access_policy".into()
+        } else {
+            "physionet:license.name".into()
+        },
+    });
     if let Some(license) = license {
         found = found.note(format!("PhysioNet licence: {license}"));
     }
@@ -157,14 +169,26 @@ fn read(body: &Value, response: &crate::probe::fetch::Response) -> Found {
 }
 
 /// `access_policy` where the answer carries it (later physionet-build
-/// versions serialise it): `AccessPolicy` in
-/// `physionet-django/project/modelcomponents/access.py`, OPEN 0, RESTRICTED 1
-/// (a signed data-use agreement), CREDENTIALED 2 and CONTRIBUTOR_REVIEW 3 (an
-/// approved application). `Some(None)` is never returned: open is no need.
+/// versions serialise it, as the label of `AccessPolicy` in
+/// `physionet-django/project/modelcomponents/access.py`: "Open",
+/// "Restricted", "Credentialed", "Contributor Review"; the number behind it,
+/// 0 to 3, is read too). Restricted needs a signed data-use agreement;
+/// credentialed and contributor review an approved application. Open is no
+/// need: None.
 fn policy(body: &Value) -> Option<Access> {
-    match api::count_at(body, "/access_policy")? {
-        1 => Some(Access::Agreement),
-        2 | 3 => Some(Access::Request),
+    let value = body.get("access_policy")?;
+    let label = match value {
+        Value::String(text) => text.trim().to_ascii_lowercase(),
+        _ => match api::count_at(body, "/access_policy")? {
+            1 => "restricted".into(),
+            2 => "credentialed".into(),
+            3 => "contributor review".into(),
+            _ => "open".into(),
+        },
+    };
+    match label.as_str() {
+        "restricted" => Some(Access::Agreement),
+        "credentialed" | "contributor review" | "contributor_review" => Some(Access::Request),
         _ => None,
     }
 }
@@ -309,7 +333,7 @@ mod tests {
         ));
         let mut body: Value =
             serde_json::from_str(&detail("2.2", "Open Data Commons", 10)).unwrap();
-        body["access_policy"] = 2.into();
+        body["access_policy"] = "Credentialed".into();
         let response = crate::probe::providers::api::testing::response("https://x/", 200, "{}");
         assert!(
             matches!(

@@ -226,8 +226,16 @@ async fn restrict<F: Fetch>(
     let Some(level) = api::text_at(&answer, "/restrictionLevel") else {
         return unread(found, "its answer has no `restrictionLevel`");
     };
+    let declared = |access| crate::observation::DeclaredAccess {
+        access,
+        source: "synapse:restrictionLevel".into(),
+    };
     let (need, why) = match level.as_str() {
-        "OPEN" => return found.note("Synapse restrictionLevel OPEN"),
+        "OPEN" => {
+            let mut found = found.note("Synapse restrictionLevel OPEN");
+            found.access = Some(declared(Access::Open));
+            return found;
+        }
         "RESTRICTED_BY_TERMS_OF_USE" => (
             Access::Agreement,
             "Synapse restricts downloads by terms of use (restrictionLevel RESTRICTED_BY_TERMS_OF_USE)",
@@ -248,6 +256,7 @@ async fn restrict<F: Fetch>(
             need,
             why: why.into(),
         },
+        access: Some(declared(need)),
         ..found
     };
     if let Some(unmet) = answer

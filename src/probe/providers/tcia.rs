@@ -269,6 +269,13 @@ fn describe(index: &Index, c: &Collection) -> Found {
     } else {
         Signal::Alive
     };
+    let declared = crate::observation::DeclaredAccess {
+        access: match &signal {
+            Signal::Restricted { need, .. } => *need,
+            _ => Access::Open,
+        },
+        source: "tcia:collection_page_accessibility".into(),
+    };
     let name = c.short_title.as_deref().unwrap_or(&c.slug);
     let mut found = Found::new(signal)
         .dated(dated)
@@ -298,6 +305,9 @@ fn describe(index: &Index, c: &Collection) -> Found {
                 .map(|a| format!(", access {a}"))
                 .unwrap_or_default()
         ));
+    if c.accessibility.is_some() && !c.hidden {
+        found.access = Some(declared);
+    }
     if let Some(link) = api::text_at(record, "/link") {
         found.final_url = Some(link);
     }
