@@ -645,7 +645,9 @@ pub fn gather(
     Ok(checks.into_iter().map(|(_, check)| check).collect())
 }
 
-pub(crate) fn runtime_and_engine(config: &Config) -> anyhow::Result<(tokio::runtime::Runtime, Engine)> {
+pub(crate) fn runtime_and_engine(
+    config: &Config,
+) -> anyhow::Result<(tokio::runtime::Runtime, Engine)> {
     let runtime = runtime()?;
     let engine = Engine::new(&config.probe).context("setting up the HTTP engine")?;
     Ok((runtime, engine))
