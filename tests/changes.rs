@@ -425,6 +425,48 @@ fn seven_nights_of_versions_shrinking_licences_gating_and_a_way_back() {
         assert!(html.contains(needle), "{needle}");
     }
 
+    // `check`'s JSON report carries the declared facts and the archive copy,
+    // valid against the published schema.
+    night.serve(gated);
+    let checked = Command::new(env!("CARGO_BIN_EXE_catwatch"))
+        .current_dir(night.dir.path())
+        .env_remove("CATWATCH_CONFIG")
+        .env("KAGGLE_API_TOKEN", "KGAT_scenario")
+        .env("CATWATCH_NOW", "2026-12-07T05:00:00Z")
+        .args(["check", "--no-state", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&checked.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&checked.stderr)));
+    let schema: Value =
+        serde_json::from_str(include_str!("../schema/check-report.schema.json")).unwrap();
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{e} at {}", e.instance_path().as_str()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let by_id = |id: &str| {
+        report["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        by_id("coronacases")["archived_copy"]["url"],
+        "https://web.archive.org/web/20240501000000/https://coronacases.org/"
+    );
+    assert_eq!(by_id("figshare-ct")["license"]["id"], "CC-BY-NC-4.0");
+    assert_eq!(by_id("kaggle-ct")["manifest"]["bytes"], 600_000);
+    assert_eq!(by_id("zenodo-ct")["newer_version"]["label"], "2.0");
+    assert_eq!(by_id("hub-xray")["findings"][0]["platform"], "agreement");
+
     // Small: fingerprints, not file lists.
     let file = night.dir.path().join("state/catwatch-state.json");
     let bytes = std::fs::metadata(&file).unwrap().len();

@@ -115,8 +115,9 @@ pub fn write_json(report: &CheckReport, out: impl std::io::Write) -> std::io::Re
     out.flush()
 }
 
-/// The version and sizes the platform reported, as a suffix: ` [version 2;
-/// 1,384 patients]`, or nothing.
+/// What the platform declared, as a suffix: ` [version 2; 1,384 patients]`,
+/// the findings against the entry, a dead resource's archive copy; or
+/// nothing.
 fn extent(c: &ResourceCheck) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(v) = &c.version {
@@ -130,6 +131,14 @@ fn extent(c: &ResourceCheck) -> String {
         }
         seen.push((m.count, m.unit));
         parts.push(m.amount());
+    }
+    parts.extend(c.findings.iter().map(|f| clean(&f.describe())));
+    if let Some(copy) = &c.archived_copy {
+        parts.push(format!(
+            "archived copy from {}: {}",
+            copy.at.to_zoned_datetime(TimeZone::UTC).date(),
+            clean(&copy.url)
+        ));
     }
     if parts.is_empty() {
         String::new()
