@@ -10,8 +10,10 @@
 
 use crate::observation::DeclaredLicense;
 
-/// The SPDX identifiers the platforms' values are matched against.
-const KNOWN: &[&str] = &[
+/// The SPDX identifiers catwatch knows: the platforms' values are matched
+/// against them, and lint warns about an entry's id outside them. Common for
+/// data and code; not the whole SPDX list.
+pub const KNOWN: &[&str] = &[
     "CC0-1.0",
     "CC-BY-1.0",
     "CC-BY-2.0",
@@ -24,26 +26,34 @@ const KNOWN: &[&str] = &[
     "CC-BY-NC-4.0",
     "CC-BY-NC-SA-3.0",
     "CC-BY-NC-SA-4.0",
+    "CC-BY-ND-3.0",
+    "CC-BY-ND-4.0",
     "CC-BY-NC-ND-3.0",
     "CC-BY-NC-ND-4.0",
-    "CC-BY-ND-4.0",
-    "ODbL-1.0",
-    "ODC-By-1.0",
+    "CC-BY-3.0-IGO",
+    "CC-PDDC",
     "PDDL-1.0",
+    "ODC-By-1.0",
+    "ODbL-1.0",
+    "CDLA-Permissive-1.0",
+    "CDLA-Permissive-2.0",
+    "CDLA-Sharing-1.0",
     "MIT",
     "Apache-2.0",
     "BSD-2-Clause",
     "BSD-3-Clause",
     "GPL-2.0-only",
+    "GPL-2.0-or-later",
     "GPL-3.0-only",
     "GPL-3.0-or-later",
     "LGPL-3.0-only",
     "AGPL-3.0-only",
     "MPL-2.0",
     "Unlicense",
-    "CDLA-Permissive-1.0",
-    "CDLA-Permissive-2.0",
-    "CDLA-Sharing-1.0",
+    "ISC",
+    "OGL-UK-3.0",
+    "etalab-2.0",
+    "DL-DE-BY-2.0",
 ];
 
 /// Platform spellings that are no SPDX identifier but name one (GitHub's

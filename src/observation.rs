@@ -545,6 +545,33 @@ pub struct ResourceCheck {
 }
 
 impl ResourceCheck {
+    /// A check with only its identity, status and a message, for tests.
+    #[cfg(test)]
+    pub fn sample(id: &str, status: Status, checked_at: Timestamp) -> ResourceCheck {
+        ResourceCheck {
+            id: id.to_owned(),
+            status,
+            reason: Reason::Alive,
+            message: "m".into(),
+            http_status: None,
+            final_url: None,
+            moved_to: None,
+            last_updated: None,
+            last_updated_source: None,
+            version: None,
+            size: Vec::new(),
+            newer_version: None,
+            manifest: None,
+            license: None,
+            access: None,
+            findings: Vec::new(),
+            archived_copy: None,
+            checked_at,
+            duration_ms: 1,
+            observations: Vec::new(),
+        }
+    }
+
     /// Replaces every known secret value in what servers said (messages,
     /// evidence, URLs they named), before the check is stored or shown.
     pub fn scrub(&mut self, scrubber: &crate::secret::Scrubber) {

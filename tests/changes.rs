@@ -99,17 +99,8 @@ impl Night {
             .build()
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let ca = tls::TestCa::new("catwatch changes test CA");
-        let ca_pem = ca.write_pem(dir.path());
         let server = rt.block_on(MockServer::start());
-        let front = rt.block_on(tls::TlsFront::start(
-            &ca.leaf(HOSTS, tls::Validity::Good),
-            *server.address(),
-        ));
-        let resolve: Vec<String> = HOSTS
-            .iter()
-            .map(|h| format!("\"{}\"", front.resolve_entry(h)))
-            .collect();
+        let hosts = rt.block_on(tls::real_hosts(dir.path(), HOSTS, *server.address()));
         let sink = SmtpSink::start(&[]);
         std::fs::write(
             dir.path().join("catwatch.toml"),
@@ -118,11 +109,7 @@ impl Night {
                  [state]\npath = \"state/catwatch-state.json\"\n\n\
                  [email]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\nallow_plain = true\n\
                  from = \"catwatch <bot@catwatch.test>\"\nto = [\"team@catwatch.test\"]\ntimeout_secs = 5\n",
-                probe_settings(&format!(
-                    "archive_lookup = true\nresolve = [{}]\nextra_root_certs = [\"{}\"]\n",
-                    resolve.join(", "),
-                    ca_pem.display()
-                )),
+                probe_settings(&format!("archive_lookup = true\n{}", hosts.probe_lines)),
                 sink.port
             ),
         )
@@ -157,7 +144,7 @@ impl Night {
         Night {
             rt,
             server,
-            _front: front,
+            _front: hosts.front,
             dir,
             sink,
         }

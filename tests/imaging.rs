@@ -66,27 +66,14 @@ impl Scenario {
             .build()
             .unwrap();
         let dir = TempDir::new().unwrap();
-        let ca = tls::TestCa::new("catwatch imaging test CA");
-        let ca_pem = ca.write_pem(dir.path());
         let server = rt.block_on(MockServer::start());
-        let front = rt.block_on(tls::TlsFront::start(
-            &ca.leaf(HOSTS, tls::Validity::Good),
-            *server.address(),
-        ));
-        let resolve: Vec<String> = HOSTS
-            .iter()
-            .map(|h| format!("\"{}\"", front.resolve_entry(h)))
-            .collect();
-        let toml = probe_settings(&format!(
-            "resolve = [{}]\nextra_root_certs = [\"{}\"]\n",
-            resolve.join(", "),
-            ca_pem.display()
-        ));
+        let hosts = rt.block_on(tls::real_hosts(dir.path(), HOSTS, *server.address()));
+        let toml = probe_settings(&hosts.probe_lines);
         Scenario {
             rt,
             dir,
             server,
-            _front: front,
+            _front: hosts.front,
             toml,
         }
     }

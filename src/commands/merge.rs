@@ -282,28 +282,7 @@ mod tests {
 
     fn checked(id: &str, status: Status) -> CheckedResource {
         CheckedResource {
-            check: ResourceCheck {
-                id: id.into(),
-                status,
-                reason: crate::reason::Reason::Alive,
-                message: "m".into(),
-                http_status: None,
-                final_url: None,
-                moved_to: None,
-                last_updated: None,
-                last_updated_source: None,
-                version: None,
-                size: Vec::new(),
-                newer_version: None,
-                manifest: None,
-                license: None,
-                access: None,
-                findings: Vec::new(),
-                archived_copy: None,
-                checked_at: "2026-11-26T20:00:00Z".parse().unwrap(),
-                duration_ms: 1,
-                observations: Vec::new(),
-            },
+            check: ResourceCheck::sample(id, status, "2026-11-26T20:00:00Z".parse().unwrap()),
             exempted: false,
         }
     }

@@ -275,58 +275,13 @@ fn check_survey_reference(ctx: &mut FileContext<'_>) {
     }
 }
 
-/// SPDX ids common for data and code. Not the whole list: an id outside it is
-/// a warning to double-check, not an error.
-const KNOWN_SPDX: &[&str] = &[
-    "CC0-1.0",
-    "CC-BY-1.0",
-    "CC-BY-2.0",
-    "CC-BY-2.5",
-    "CC-BY-3.0",
-    "CC-BY-4.0",
-    "CC-BY-SA-3.0",
-    "CC-BY-SA-4.0",
-    "CC-BY-NC-3.0",
-    "CC-BY-NC-4.0",
-    "CC-BY-NC-SA-3.0",
-    "CC-BY-NC-SA-4.0",
-    "CC-BY-ND-3.0",
-    "CC-BY-ND-4.0",
-    "CC-BY-NC-ND-3.0",
-    "CC-BY-NC-ND-4.0",
-    "CC-BY-3.0-IGO",
-    "CC-PDDC",
-    "PDDL-1.0",
-    "ODC-By-1.0",
-    "ODbL-1.0",
-    "CDLA-Permissive-1.0",
-    "CDLA-Permissive-2.0",
-    "CDLA-Sharing-1.0",
-    "MIT",
-    "Apache-2.0",
-    "BSD-2-Clause",
-    "BSD-3-Clause",
-    "GPL-2.0-only",
-    "GPL-2.0-or-later",
-    "GPL-3.0-only",
-    "GPL-3.0-or-later",
-    "LGPL-3.0-only",
-    "AGPL-3.0-only",
-    "MPL-2.0",
-    "Unlicense",
-    "ISC",
-    "OGL-UK-3.0",
-    "etalab-2.0",
-    "DL-DE-BY-2.0",
-];
-
 fn check_license(ctx: &mut FileContext<'_>) {
     let Some(id) = ctx.str_at("/license/spdx").map(str::to_owned) else {
         return;
     };
     // `LicenseRef-...` is SPDX's own form for a licence without an id.
-    if !KNOWN_SPDX.contains(&id.as_str()) && !id.starts_with("LicenseRef-") {
-        let hint = KNOWN_SPDX
+    if !crate::license::KNOWN.contains(&id.as_str()) && !id.starts_with("LicenseRef-") {
+        let hint = crate::license::KNOWN
             .iter()
             .find(|known| known.eq_ignore_ascii_case(&id))
             .map(|known| format!(" (did you mean `{known}`?)"))

@@ -540,26 +540,10 @@ pub(crate) mod tests {
 
     fn check(id: &str, status: Status) -> ResourceCheck {
         ResourceCheck {
-            id: id.to_owned(),
-            status,
             reason: crate::reason::Reason::Http(599),
             message: format!("observed {status}"),
-            http_status: None,
-            final_url: None,
             moved_to: (status == Status::Moved).then(|| format!("https://{id}.example/new")),
-            last_updated: None,
-            last_updated_source: None,
-            version: None,
-            size: Vec::new(),
-            newer_version: None,
-            manifest: None,
-            license: None,
-            access: None,
-            findings: Vec::new(),
-            archived_copy: None,
-            checked_at: night_at(1),
-            duration_ms: 1,
-            observations: Vec::new(),
+            ..ResourceCheck::sample(id, status, night_at(1))
         }
     }
 

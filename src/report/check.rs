@@ -256,26 +256,13 @@ mod tests {
     fn resource(id: &str, status: Status, exempted: bool) -> CheckedResource {
         CheckedResource {
             check: ResourceCheck {
-                id: id.into(),
-                status,
                 reason: crate::reason::Reason::Http(404),
                 message: "https://example.org/x: the API answered 404\x1b[2J".into(),
                 http_status: Some(404),
-                final_url: None,
-                moved_to: None,
                 last_updated: Some("2025-02-03T04:05:06Z".parse().unwrap()),
                 last_updated_source: Some("github:pushedAt".into()),
-                version: None,
-                size: Vec::new(),
-                newer_version: None,
-                manifest: None,
-                license: None,
-                access: None,
-                findings: Vec::new(),
-                archived_copy: None,
-                checked_at: "2026-11-26T20:00:00Z".parse().unwrap(),
                 duration_ms: 12,
-                observations: Vec::new(),
+                ..ResourceCheck::sample(id, status, "2026-11-26T20:00:00Z".parse().unwrap())
             },
             exempted,
         }

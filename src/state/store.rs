@@ -306,7 +306,7 @@ mod tests {
     /// and a probe that disagreed with the verdict every other night.
     #[test]
     fn a_resource_at_its_fullest_stays_under_2_kb() {
-        use crate::observation::{ArchivedCopy, Dated, NewerVersion, Status, Validators};
+        use crate::observation::{ArchivedCopy, Dated, Status, Validators};
         use crate::report::model::HistoryPoint;
         use crate::state::model::{
             Condition, Notified, Observed, ResourceState, Tracked, TrackedManifest,
@@ -390,23 +390,7 @@ mod tests {
         let dead = size(&r);
         assert!(dead < 3072, "a dead resource, two URLs: {dead} bytes");
         // Alive, with a newer version named and its facts tracked.
-        let mut alive = r.clone();
-        let observed = alive.observed.as_mut().unwrap();
-        observed.status = Status::Ok;
-        observed.reason = crate::reason::Reason::Alive;
-        observed.message = format!(
-            "{url}: alive, last updated 2026-10-01 (kaggle:lastUpdated); a newer version exists: version 3, at {url}/versions/3"
-        );
-        observed.archived_copy = None;
-        observed.failing_url = None;
-        observed.newer_version = Some(NewerVersion {
-            url: format!("{url}/versions/3"),
-            label: Some("version 3".into()),
-            released: Some(at),
-        });
-        alive.condition = None;
-        alive.notified = None;
-        alive.tracked.newer_version = Some(format!("{url}/versions/3 version 3"));
+        let alive = alive_one(&r, url, at);
         let alive = size(&alive);
         assert!(alive < 3072, "an alive resource, two URLs: {alive} bytes");
         // One URL, and the probe agreeing with the verdict.

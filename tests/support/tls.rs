@@ -169,3 +169,28 @@ impl Drop for TlsFront {
         self.task.abort();
     }
 }
+
+/// The platforms' real host names on loopback: a test CA written into
+/// `dir`, one TLS front whose certificate covers every name in `hosts`,
+/// forwarding to `backend`, and the `[probe]` lines (`resolve`,
+/// `extra_root_certs`) that send catwatch there.
+pub struct RealHosts {
+    pub front: TlsFront,
+    pub probe_lines: String,
+}
+
+pub async fn real_hosts(dir: &Path, hosts: &[&str], backend: SocketAddr) -> RealHosts {
+    let ca = TestCa::new("catwatch real-host-names test CA");
+    let ca_pem = ca.write_pem(dir);
+    let front = TlsFront::start(&ca.leaf(hosts, Validity::Good), backend).await;
+    let resolve: Vec<String> = hosts
+        .iter()
+        .map(|h| format!("\"{}\"", front.resolve_entry(h)))
+        .collect();
+    let probe_lines = format!(
+        "resolve = [{}]\nextra_root_certs = [\"{}\"]\n",
+        resolve.join(", "),
+        ca_pem.display()
+    );
+    RealHosts { front, probe_lines }
+}
