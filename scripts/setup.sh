@@ -66,8 +66,9 @@ fi
 
 # --- the Python test tools, in their own environment -------------------------
 # A real SMTP server for the email tests, the workflow linters, the
-# Kubernetes manifest validator, the reference JSON Schema validator, and the
-# packaging tools the wheel and pre-commit tests use.
+# Kubernetes manifest validator, the reference JSON Schema validator, the
+# packaging tools the wheel and pre-commit tests use, and the SHACL validator
+# the DCAT-AP export is checked with (with the RDF library it runs on).
 venv=target/test-venv
 if [ ! -x "$venv/bin/python3" ]; then
   say "creating the virtual environment $venv"

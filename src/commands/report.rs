@@ -36,7 +36,7 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<Outcome> {
 
 /// The state as it is; a missing file is an empty state, an unusable one an
 /// error (only `monitor` and `check`, which hold the lock, may quarantine it).
-fn read_state(path: &std::path::Path) -> anyhow::Result<State> {
+pub(crate) fn read_state(path: &std::path::Path) -> anyhow::Result<State> {
     match crate::catalog::read::read_own_text(path, store::MAX_STATE_BYTES, "the state file") {
         Ok(text) => store::parse(&text).map_err(|why| {
             anyhow::anyhow!(

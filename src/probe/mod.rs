@@ -6,9 +6,9 @@
 //! `check: false` is never probed.
 
 pub mod address;
+pub mod describe;
 pub mod engine;
 pub mod fetch;
-pub mod describe;
 pub mod providers;
 pub mod settings;
 

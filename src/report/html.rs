@@ -6,6 +6,12 @@
 //! SHA-256) and `data:` images, so even markup that slipped through escaping
 //! could neither run nor load anything. Every piece of text from the catalog
 //! or the state goes through `escape::html`; links only for http(s) URLs.
+//!
+//! Its one `<script>` element is a data block: the catalog as schema.org
+//! JSON-LD (`report::export::jsonld`) for search engines, typed
+//! `application/ld+json`, which a browser never runs, so the policy needs no
+//! `script-src` for it. Inside it every `<` is written `\u003c`, so no text
+//! can close the element (`</script>`) or open a comment (`<!--`).
 
 use std::fmt::Write as _;
 
@@ -44,8 +50,10 @@ pub fn render(report: &StatusReport) -> String {
          <meta name=\"color-scheme\" content=\"light dark\">\n\
          <meta name=\"referrer\" content=\"no-referrer\">\n\
          <title>catwatch · COVID-19 imaging resources</title>\n\
-         <link rel=\"icon\" href=\"data:,\">\n<style>{css}</style>\n</head>\n<body>\n",
-        content_security_policy(&css)
+         <link rel=\"icon\" href=\"data:,\">\n<style>{css}</style>\n\
+         <script type=\"application/ld+json\">\n{}</script>\n</head>\n<body>\n",
+        content_security_policy(&css),
+        json_script_data(&crate::report::export::jsonld(report, &[]))
     );
     header(&mut out, report);
     out.push_str("<main>\n");
@@ -57,6 +65,12 @@ pub fn render(report: &StatusReport) -> String {
     footer(&mut out);
     out.push_str("</body>\n</html>\n");
     out
+}
+
+/// JSON as the text of a `<script>` data block: `<` appears only inside JSON
+/// strings, where `\u003c` means the same character.
+fn json_script_data(json: &str) -> String {
+    json.replace('<', "\\u003c")
 }
 
 /// The policy the page sets for itself: nothing but its own stylesheet.
@@ -599,6 +613,14 @@ mod tests {
     }
 
     #[test]
+    fn no_text_can_close_the_json_ld_script() {
+        let data = json_script_data(r#"{"name":"</script><!--<script>"}"#);
+        assert!(!data.contains('<'), "{data}");
+        let back: serde_json::Value = serde_json::from_str(&data).unwrap();
+        assert_eq!(back["name"], "</script><!--<script>");
+    }
+
+    #[test]
     fn the_policy_hashes_exactly_the_inline_stylesheet() {
         let css = stylesheet();
         let page = render(&StatusReport {
@@ -610,7 +632,8 @@ mod tests {
         assert!(page.contains(&format!("<style>{css}</style>")));
         assert!(page.contains(&content_security_policy(&css)));
         assert_eq!(page.matches("<style>").count(), 1);
-        assert!(!page.contains("<script"));
+        assert_eq!(page.matches("<script").count(), 1);
+        assert!(page.contains("<script type=\"application/ld+json\">"));
         assert!(!page.contains(" style=\""));
     }
 }

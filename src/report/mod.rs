@@ -4,6 +4,7 @@ pub mod badges;
 pub mod check;
 pub mod common;
 pub mod escape;
+pub mod export;
 pub mod html;
 pub mod json;
 pub mod markdown;

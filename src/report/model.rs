@@ -24,6 +24,12 @@ pub struct ResourceStatus {
     pub kind: ResourceKind,
     /// The URL a reader should follow (the landing page, else the first URL).
     pub url: String,
+    /// The entry's description (for the page's schema.org records).
+    #[serde(default)]
+    pub description: String,
+    /// The entry's DOI link, when it lists one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doi: Option<String>,
     pub modalities: Modalities,
     pub access: Access,
     /// The data's licence and how sure the catalog is of it.

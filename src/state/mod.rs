@@ -220,6 +220,12 @@ pub fn to_report(state: &State, entries: &[Entry], now: Timestamp) -> StatusRepo
                 name: entry.name.clone(),
                 kind: entry.kind,
                 url,
+                description: entry.description.trim().to_owned(),
+                doi: entry
+                    .urls
+                    .iter()
+                    .find(|u| u.role == UrlRole::Doi)
+                    .map(|u| u.url.to_string()),
                 modalities: entry.modalities,
                 access: entry.access,
                 license: entry.license.clone(),

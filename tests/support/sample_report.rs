@@ -47,6 +47,10 @@ fn resource(id: &str, name: &str, status: Option<Status>) -> ResourceStatus {
         name: name.to_owned(),
         kind: ResourceKind::Imaging,
         url: format!("https://example.org/{id}"),
+        description: format!(
+            "The test resource {id}, a data set of chest images for the reports' tests."
+        ),
+        doi: None,
         modalities: flags(Flag::Y, Flag::Y, Flag::N),
         access: Access::Open,
         license: catwatch::catalog::entry::License {
@@ -192,6 +196,8 @@ pub fn from_catalog() -> StatusReport {
                 name: entry.name.clone(),
                 kind: entry.kind,
                 url: url.clone(),
+                description: entry.description.clone(),
+                doi: None,
                 modalities: entry.modalities,
                 access: entry.access,
                 license: entry.license.clone(),
