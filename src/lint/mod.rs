@@ -12,7 +12,7 @@ pub mod render;
 mod rules;
 mod schema;
 pub mod survey;
-mod urls;
+pub(crate) mod urls;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
