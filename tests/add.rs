@@ -336,7 +336,7 @@ fn a_zenodo_record_becomes_an_entry_that_passes_lint() {
         claims[3]["source"]
             .as_str()
             .unwrap()
-            .contains("`metadata.license.id`: \"CC-BY-4.0\"")
+            .contains("`metadata.license`: \"CC-BY-4.0\"")
     );
 
     // The same title again: the id is made unique.

@@ -659,16 +659,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 /// Writes `text` to the new file `path` atomically (a temporary file beside
 /// it, synced, then linked into place only if nothing is there yet).
 fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".catwatch-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    temp.write_all(text.as_bytes())
-        .and_then(|()| readable_by_all(temp.as_file()))
-        .and_then(|()| temp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let temp = super::filled_beside(path, |out| out.write_all(text.as_bytes()))?;
     temp.persist_noclobber(path).map_err(|err| {
         if err.error.kind() == std::io::ErrorKind::AlreadyExists {
             anyhow::anyhow!(
@@ -679,17 +670,6 @@ fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
             anyhow::Error::new(err.error).context(format!("cannot create {}", path.display()))
         }
     })?;
-    Ok(())
-}
-
-#[cfg(unix)]
-fn readable_by_all(file: &std::fs::File) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn readable_by_all(_file: &std::fs::File) -> std::io::Result<()> {
     Ok(())
 }
 

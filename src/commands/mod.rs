@@ -58,6 +58,19 @@ pub(crate) fn write_atomically_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
+    let temp = filled_beside(path, fill)?;
+    temp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+/// The first half of [`write_atomically`]: a temporary file in `path`'s
+/// directory (created if missing), filled by `fill`, made world-readable
+/// (0644) and synced, ready to be renamed or linked into place.
+pub(crate) fn filled_beside(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> anyhow::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -71,9 +84,7 @@ pub(crate) fn write_atomically_with(
         .and_then(|()| readable_by_all(temp.as_file()))
         .and_then(|()| temp.as_file().sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
-    temp.persist(path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
+    Ok(temp)
 }
 
 #[cfg(unix)]

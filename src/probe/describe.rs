@@ -25,7 +25,11 @@ use crate::catalog::platform::{Platform, Target};
 use crate::config::Secrets;
 use crate::observation::DeclaredLicense;
 use crate::probe::fetch::{Fetch, Request, Response};
-use crate::probe::providers::{Endpoints, api, website};
+use crate::probe::providers::{
+    Endpoints, api, datacite as datacite_api, dataverse as dataverse_api, figshare as figshare_api,
+    github as github_api, huggingface as huggingface_api, kaggle as kaggle_api, website,
+    zenodo as zenodo_api,
+};
 
 /// Where one fact was read: the API answer's URL and the field in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -387,6 +391,30 @@ impl<'a> Answer<'a> {
         ))
     }
 
+    /// The licence a provider's own reader found in this answer (`check`
+    /// reads it the same way), sourced by the field the provider names
+    /// (`zenodo:metadata.license` is `metadata.license`); `url` is the
+    /// licence's own link, if any.
+    fn declared(
+        &self,
+        declared: Option<DeclaredLicense>,
+        url: Option<Url>,
+    ) -> Option<Sourced<DescribedLicense>> {
+        let declared = declared?;
+        let field = declared
+            .source
+            .split_once(':')
+            .map_or(declared.source.as_str(), |(_, field)| field)
+            .to_owned();
+        Some(Sourced {
+            value: DescribedLicense { declared, url },
+            source: Source {
+                url: self.url.clone(),
+                field,
+            },
+        })
+    }
+
     fn is_true(&self, pointer: &str) -> bool {
         match self.body.pointer(pointer) {
             Some(Value::Bool(b)) => *b,
@@ -464,9 +492,10 @@ async fn github<F: Fetch>(
         access,
     );
     d.description = answer.text("/description");
-    d.license = answer
-        .license(&["/license/spdx_id"], None)
-        .filter(|l| !l.value.declared.id.eq_ignore_ascii_case("NOASSERTION"));
+    d.license = answer.declared(
+        github_api::spdx_license(answer.body, "/license/spdx_id", "github:license.spdx_id"),
+        None,
+    );
     d.published = answer.date("/created_at");
     d.updated = answer.date("/pushed_at");
     if !full_name.eq_ignore_ascii_case(&format!("{owner}/{name}")) {
@@ -581,7 +610,7 @@ async fn kaggle<F: Fetch>(
         access,
     );
     d.description = answer.first_text(&["/subtitle", "/description"]);
-    d.license = answer.license(&["/licenseName"], None);
+    d.license = answer.declared(kaggle_api::declared_license(answer.body), None);
     d.updated = answer.date("/lastUpdated");
     Ok(d)
 }
@@ -647,14 +676,7 @@ async fn zenodo<F: Fetch>(fetch: &F, base: &Url, id: u64) -> Result<Described, S
         access,
     );
     d.description = answer.html("/metadata/description");
-    d.license = answer.license(
-        &[
-            "/metadata/license/id",
-            "/metadata/license",
-            "/metadata/rights/0/id",
-        ],
-        None,
-    );
+    d.license = answer.declared(zenodo_api::license(answer.body), None);
     let resolved = record.get("id").map(|v| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -726,7 +748,10 @@ async fn figshare<F: Fetch>(
         access,
     );
     // The name first; a deed URL decides when the name is no SPDX licence.
-    d.license = answer.license(&["/license/name", "/license/url"], Some("/license/url"));
+    d.license = answer.declared(
+        figshare_api::license(answer.body),
+        answer.url("/license/url"),
+    );
     d.description = answer.html("/description");
     d.doi = answer.text("/doi");
     d.published = answer.date("/published_date");
@@ -811,7 +836,7 @@ async fn huggingface<F: Fetch>(fetch: &F, base: &Url, repo_id: &str) -> Result<D
         access,
     );
     d.description = answer.first_text(&["/description", "/cardData/description"]);
-    d.license = answer.license(&["/cardData/license", "/cardData/license/0"], None);
+    d.license = answer.declared(huggingface_api::card_license(answer.body), None);
     d.published = answer.date("/createdAt");
     d.updated = answer.date("/lastModified");
     if !id.eq_ignore_ascii_case(repo_id) {
@@ -951,24 +976,20 @@ async fn dataverse<F: Fetch>(
     d.description = citation("dsDescription")
         .and_then(|at| answer.html(&format!("{at}/value/0/dsDescriptionValue/value")));
     // A `license` object from Dataverse 5.10 on; before, the string `CC0` or
-    // `NONE` beside custom `termsOfUse` (the provider reads them alike).
-    d.license = match body.pointer("/data/license") {
-        Some(Value::Object(_)) => answer.license(
-            &[
-                "/data/license/rightsIdentifier",
-                "/data/license/name",
-                "/data/license/uri",
-            ],
-            Some("/data/license/uri"),
-        ),
-        Some(Value::String(text)) if text.trim().eq_ignore_ascii_case("CC0") => {
-            answer.license(&["/data/license"], None)
-        }
-        _ => None,
+    // `NONE` beside custom `termsOfUse`, read by the provider.
+    let version = body.get("data").unwrap_or(&Value::Null);
+    d.license = answer.declared(
+        dataverse_api::declared_license(version),
+        answer.url("/data/license/uri"),
+    );
+    let licensed = match version.get("license") {
+        Some(Value::Object(_)) => true,
+        Some(Value::String(text)) => text.trim().eq_ignore_ascii_case("CC0"),
+        _ => false,
     };
-    if d.license.is_none() && api::text_at(&body, "/data/termsOfUse").is_some() {
+    if !licensed && api::text_at(&body, "/data/termsOfUse").is_some() {
         d.notes.push(
-            "Dataverse gives custom terms of use (`data.termsOfUse`) instead of a licence: read them"
+            "Dataverse gives custom terms of use (`data.termsOfUse`, kept as the licence's name, as `check` reads it) instead of a licence: read them"
                 .into(),
         );
     }
@@ -1055,22 +1076,20 @@ async fn datacite<F: Fetch>(
                 "DataCite's record does not say how the data is shared; check",
             )
         });
-    let licence = rights
-        .iter()
-        .enumerate()
-        .filter(|(_, entry)| access_right(entry).is_none())
-        .filter_map(|(i, _)| {
-            let entry = full(&format!("/rightsList/{i}"));
-            answer.license(
-                &[
-                    &format!("{entry}/rightsIdentifier"),
-                    &format!("{entry}/rightsUri"),
-                    &format!("{entry}/rights"),
-                ],
-                Some(&format!("{entry}/rightsUri")),
-            )
+    let licence = datacite_api::rights(attributes);
+    // The licence's link: the `rightsUri` of the entry it was read from.
+    let licence_url = licence.as_ref().and_then(|l| {
+        rights.iter().enumerate().find_map(|(i, entry)| {
+            let names = ["/rightsIdentifier", "/rightsUri", "/rights"]
+                .iter()
+                .filter_map(|p| api::text_at(entry, p))
+                .filter_map(|text| crate::license::declared(&text, ""))
+                .any(|d| d.id == l.id);
+            names
+                .then(|| answer.url(&full(&format!("/rightsList/{i}/rightsUri"))))
+                .flatten()
         })
-        .collect::<Vec<_>>();
+    });
     let role = match target {
         Target::Doi { .. } | Target::TciaDoi { .. } => UrlRole::Doi,
         _ => UrlRole::Landing,
@@ -1078,11 +1097,7 @@ async fn datacite<F: Fetch>(
     let mut d = Described::new("DataCite API", target, role, &response, title, access);
     d.description =
         abstract_at.and_then(|i| answer.html(&full(&format!("/descriptions/{i}/description"))));
-    let spdx = licence
-        .iter()
-        .position(|l| l.value.declared.spdx)
-        .unwrap_or(0);
-    d.license = licence.into_iter().nth(spdx);
+    d.license = answer.declared(licence, licence_url);
     d.doi = answer
         .text(&full("/doi"))
         .or_else(|| Some(answer.sourced(&full("/doi"), doi.to_owned())));

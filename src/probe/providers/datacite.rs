@@ -117,7 +117,7 @@ pub async fn probe<F: Fetch>(fetch: &F, api: &Url, doi: &str) -> Lookup {
 /// OpenAIRE access right (`info:eu-repo/semantics/openAccess`, as Zenodo and
 /// InvenioRDM add beside the licence) say how to get the data, not under
 /// which licence, and are skipped.
-fn rights(attributes: &Value) -> Option<DeclaredLicense> {
+pub(crate) fn rights(attributes: &Value) -> Option<DeclaredLicense> {
     const SOURCE: &str = "datacite:rightsList";
     let declared: Vec<DeclaredLicense> = attributes
         .get("rightsList")

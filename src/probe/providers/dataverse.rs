@@ -181,7 +181,7 @@ fn version_label(version: &Value) -> Option<String> {
 /// (custom terms). Without a licence, the custom `termsOfUse` text is what the
 /// platform declares, kept as written (an old CC0 dataset's `termsOfUse` is
 /// `CC0 Waiver`, but its `license` string says `CC0` first).
-fn declared_license(version: &Value) -> Option<DeclaredLicense> {
+pub(crate) fn declared_license(version: &Value) -> Option<DeclaredLicense> {
     const SOURCE: &str = "dataverse:latestVersion.license";
     let declared = |text: String| license::declared(&text, SOURCE);
     match version.get("license") {

@@ -192,7 +192,7 @@ fn manifest(files: &[Value]) -> Option<Manifest> {
 /// The `name` is read first; when it names no SPDX licence (the docs' own
 /// example is a bare `"CC-BY"`) but the deed `url` does, the URL decides;
 /// with neither mapping, the name is kept as text (else the URL).
-fn license(article: &Value) -> Option<DeclaredLicense> {
+pub(crate) fn license(article: &Value) -> Option<DeclaredLicense> {
     let read = |pointer: &str| {
         api::text_at(article, pointer)
             .and_then(|text| crate::license::declared(&text, "figshare:license"))

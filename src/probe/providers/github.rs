@@ -400,7 +400,7 @@ impl RepoShape {
 /// `License.spdxId` (octokit/graphql-schema `schema.graphql`). GitHub answers
 /// `"NOASSERTION"` (key `other`, name "Other") for a licence file it cannot
 /// name: that is no licence to compare, so none is declared.
-fn spdx_license(repo: &Value, pointer: &str, source: &str) -> Option<DeclaredLicense> {
+pub(crate) fn spdx_license(repo: &Value, pointer: &str, source: &str) -> Option<DeclaredLicense> {
     let id = api::text_at(repo, pointer)?;
     if id.eq_ignore_ascii_case("NOASSERTION") {
         return None;

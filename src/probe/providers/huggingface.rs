@@ -194,7 +194,7 @@ fn access(info: &Value) -> Option<DeclaredAccess> {
 }
 
 /// The card's `license`: a string, or a list whose first entry is taken.
-fn card_license(info: &Value) -> Option<DeclaredLicense> {
+pub(crate) fn card_license(info: &Value) -> Option<DeclaredLicense> {
     let text = match info.pointer("/cardData/license")? {
         Value::String(text) => text.as_str(),
         Value::Array(list) => list.first()?.as_str()?,

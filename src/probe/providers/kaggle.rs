@@ -27,7 +27,7 @@ use url::Url;
 use super::api::{self, Found};
 use crate::config::KaggleCredentials;
 use crate::license;
-use crate::observation::{Manifest, Signal, Unit};
+use crate::observation::{DeclaredLicense, Manifest, Signal, Unit};
 use crate::probe::fetch::Fetch;
 use crate::reason::Reason;
 
@@ -142,11 +142,17 @@ fn read(response: &crate::probe::fetch::Response) -> Found {
             "kaggle:currentVersionNumber",
         );
     let found = Found {
-        license: api::text_at(&dataset, "/licenseName")
-            .and_then(|name| license::declared(&name, "kaggle:licenseName")),
+        license: declared_license(&dataset),
         ..found
     };
     contents(found, &dataset)
+}
+
+/// The dataset's `licenseName` (`DatasetsView`'s `licenseName`), as SPDX
+/// where it maps.
+pub(crate) fn declared_license(dataset: &Value) -> Option<DeclaredLicense> {
+    api::text_at(dataset, "/licenseName")
+        .and_then(|name| license::declared(&name, "kaggle:licenseName"))
 }
 
 /// The manifest and sizes of an `ApiDataset` (kagglesdk

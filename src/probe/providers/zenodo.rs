@@ -297,7 +297,7 @@ fn manifest(record: &Value) -> Option<Manifest> {
 ///   the first one (invenio-rdm-records `services/schemas/metadata.py`
 ///   `rights = fields.List(fields.Nested(RightsSchema))`; the legacy
 ///   serialiser too keeps only the first).
-fn license(record: &Value) -> Option<DeclaredLicense> {
+pub(crate) fn license(record: &Value) -> Option<DeclaredLicense> {
     let text = api::text_at(record, "/metadata/license/id")
         .or_else(|| api::text_at(record, "/metadata/license"))
         .or_else(|| api::text_at(record, "/metadata/rights/0/id"))?;
