@@ -336,8 +336,10 @@ fn kubernetes_manifests_keep_their_promises() {
         "GITHUB_TOKEN",
         "CATWATCH_SMTP_USERNAME",
         "CATWATCH_SMTP_PASSWORD",
+        "KAGGLE_API_TOKEN",
         "KAGGLE_USERNAME",
         "KAGGLE_KEY",
+        "SYNAPSE_AUTH_TOKEN",
     ]
     .into();
     assert_eq!(keys, expected);
