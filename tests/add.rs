@@ -11,11 +11,14 @@
 //! hosts (www.kaggle.com, data.example.test) are resolved to a TLS front on
 //! loopback with a test CA, in front of the same mock.
 
+#[path = "support/imaging_answers.rs"]
+mod imaging_answers;
 #[path = "support/platforms.rs"]
 mod platforms;
 #[path = "support/tls.rs"]
 mod tls;
 
+use imaging_answers::{STOIC_YAML, gc_challenge, pn_versions, syn_dataset};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -169,30 +172,7 @@ impl Scenario {
 /// The binary, run in `dir`, with no secrets or settings from the
 /// environment, and the run's clock at [`NOW`].
 fn catwatch(dir: &Path) -> Command {
-    // CATWATCH_TEST_BIN: for checkouts that share one target directory.
-    let binary = std::env::var_os("CATWATCH_TEST_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_catwatch").into());
-    let mut cmd = Command::new(binary);
-    cmd.current_dir(dir);
-    for name in [
-        "GITHUB_TOKEN",
-        "CATWATCH_GITHUB_TOKEN",
-        "KAGGLE_USERNAME",
-        "KAGGLE_KEY",
-        "KAGGLE_API_TOKEN",
-        "SYNAPSE_AUTH_TOKEN",
-        "CATWATCH_CONFIG",
-        "RUST_LOG",
-        "HTTPS_PROXY",
-        "HTTP_PROXY",
-        "ALL_PROXY",
-        "https_proxy",
-        "http_proxy",
-        "all_proxy",
-    ] {
-        cmd.env_remove(name);
-    }
+    let mut cmd = platforms::catwatch_command(dir);
     cmd.env("CATWATCH_NOW", NOW);
     cmd
 }
@@ -765,17 +745,6 @@ fn tcia_collection(slug: &str, doi: &str) -> Value {
     })
 }
 
-/// `ProjectVersionsSerializer` rows (MIT-LCP/physionet-build
-/// `physionet-django/export/serializers.py`).
-fn pn_versions(slug: &str, versions: &[&str]) -> Value {
-    Value::Array(
-        versions
-            .iter()
-            .map(|v| json!({"slug": slug, "title": "A project", "version": v, "abstract": "<p>x</p>"}))
-            .collect(),
-    )
-}
-
 /// `PublishedProjectDetailSerializer` (same file); values after the demo
 /// project in `physionet-django/project/fixtures/demo-project.json`.
 fn pn_detail(slug: &str, version: &str, license: &str, bytes: u64) -> Value {
@@ -787,58 +756,6 @@ fn pn_detail(slug: &str, version: &str, license: &str, bytes: u64) -> Value {
         "main_storage_size": bytes, "compressed_storage_size": bytes / 2
     })
 }
-
-/// `Entity.json` and `VersionableEntity.json` fields
-/// (Sage-Bionetworks/Synapse-Repository-Services
-/// `lib/lib-auto-generated/src/main/resources/schema/org/sagebionetworks/repo/model/`);
-/// a Dataset adds `size` and `count` (`table/Dataset.json`). No
-/// `description`: the entity's own schema makes it optional.
-fn syn_dataset(id: &str) -> Value {
-    json!({
-        "name": "COVID-19 imaging", "id": id, "etag": "62fd1a76-ed9c-425a-b4a8-1c4e6aad7fc6",
-        "createdOn": "2024-08-27T20:48:43.562Z", "modifiedOn": "2026-10-27T20:48:44.938Z",
-        "createdBy": "3345678", "modifiedBy": "3345678", "parentId": "syn4489",
-        "versionNumber": 3, "versionLabel": "3", "isLatestVersion": true,
-        "items": [], "size": 52_428_800, "checksum": "9e107d9d372bb6826bd81d3542a419d6", "count": 250,
-        "concreteType": "org.sagebionetworks.repo.model.table.Dataset"
-    })
-}
-
-/// `PublicChallengeSerializer` (comic/grand-challenge.org
-/// `app/grandchallenge/challenges/serializers.py`), gcapi `PublicChallenge`.
-fn gc_challenge(slug: &str, modified: &str) -> Value {
-    json!({
-        "api_url": format!("https://grand-challenge.org/api/v1/challenges/{slug}/"),
-        "url": format!("https://{slug}.grand-challenge.org/"),
-        "slug": slug, "title": "STOIC2021", "description": "COVID-19 AI Challenge",
-        "public": true, "status": "COMPLETED", "logo": null,
-        "submission_types": ["Algorithm"], "start_date": "2021-12-23T00:00:00Z",
-        "end_date": "2022-06-30T00:00:00Z", "publications": [],
-        "created": "2021-10-01T10:00:00.123456Z", "modified": modified, "incentives": []
-    })
-}
-
-/// A dataset YAML as the registry publishes it: awslabs/open-data-registry
-/// `datasets/stoic2021-training.yaml`, with the two dates its build adds
-/// (`_scripts/add_metadata.sh`).
-const STOIC_YAML: &str = "Name: STOIC2021 Training
-Description: CT images of 10,735 individuals suspected of being infected with SARS-COV-2 (COVID-19).
-Documentation: https://pubs.rsna.org/doi/full/10.1148/radiol.2021210384
-Contact: support@grand-challenge.org
-ManagedBy: Radboud University Medical Center
-UpdateFrequency: The full training set was published at the release.
-Tags:
-  - covid-19
-  - medical imaging
-License: CC-BY-NC 4.0
-Resources:
-  - Description: 2000 CT scans stored as compressed .mha files, and reference.csv
-    ARN: arn:aws:s3:::stoic2021-training
-    Region: us-west-2
-    Type: S3 Bucket
-RegistryEntryAdded: \"2021-11-30\"
-RegistryEntryLastModified: \"2026-09-30\"
-";
 
 #[test]
 fn tcia_physionet_synapse_grand_challenge_and_aws() {

@@ -40,33 +40,7 @@ fn days_ago(days: i64) -> String {
 /// The binary, run in `dir`, with no secrets or settings from the environment
 /// unless a test adds them.
 fn catwatch(dir: &Path) -> Command {
-    // CATWATCH_TEST_BIN: for checkouts that share one target directory and
-    // overwrite each other's target/debug/catwatch.
-    let binary = std::env::var_os("CATWATCH_TEST_BIN")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_catwatch").into());
-    let mut cmd = Command::new(binary);
-    cmd.current_dir(dir);
-    for name in [
-        "GITHUB_TOKEN",
-        "CATWATCH_GITHUB_TOKEN",
-        "KAGGLE_USERNAME",
-        "KAGGLE_KEY",
-        "KAGGLE_API_TOKEN",
-        "SYNAPSE_AUTH_TOKEN",
-        "CATWATCH_CONFIG",
-        "CATWATCH_NOW",
-        "RUST_LOG",
-        "HTTPS_PROXY",
-        "HTTP_PROXY",
-        "ALL_PROXY",
-        "https_proxy",
-        "http_proxy",
-        "all_proxy",
-    ] {
-        cmd.env_remove(name);
-    }
-    cmd
+    Command::from_std(platforms::catwatch_command(dir))
 }
 
 fn json_of(output: &Output) -> Value {
@@ -948,16 +922,10 @@ fn with_no_network_check_reports_nothing_dead_says_why_and_exits_2() {
         .args(["check", "--no-state", "--format", "json"])
         .current_dir(dir.path())
         .env("HTTPS_PROXY", "http://proxy.invalid:3128");
-    for name in [
-        "GITHUB_TOKEN",
-        "CATWATCH_GITHUB_TOKEN",
-        "KAGGLE_USERNAME",
-        "KAGGLE_KEY",
-        "KAGGLE_API_TOKEN",
-        "SYNAPSE_AUTH_TOKEN",
-        "CATWATCH_CONFIG",
-        "CATWATCH_NOW",
-    ] {
+    for name in platforms::FOREIGN_ENVIRONMENT
+        .iter()
+        .filter(|n| !n.to_ascii_lowercase().ends_with("proxy"))
+    {
         command.env_remove(name);
     }
     let output = command.output().unwrap();

@@ -75,3 +75,39 @@ pub fn with_survey_reference(yaml: String, n: u8) -> String {
         1,
     )
 }
+
+/// What the binary must not take from the test machine's environment:
+/// secrets, settings, the clock and proxies.
+pub const FOREIGN_ENVIRONMENT: &[&str] = &[
+    "GITHUB_TOKEN",
+    "CATWATCH_GITHUB_TOKEN",
+    "KAGGLE_USERNAME",
+    "KAGGLE_KEY",
+    "KAGGLE_API_TOKEN",
+    "SYNAPSE_AUTH_TOKEN",
+    "CATWATCH_SMTP_USERNAME",
+    "CATWATCH_SMTP_PASSWORD",
+    "CATWATCH_CONFIG",
+    "CATWATCH_NOW",
+    "RUST_LOG",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "all_proxy",
+];
+
+/// The binary under test (CATWATCH_TEST_BIN for checkouts that share one
+/// target directory), run in `dir`, with none of [`FOREIGN_ENVIRONMENT`].
+pub fn catwatch_command(dir: &Path) -> std::process::Command {
+    let binary = std::env::var_os("CATWATCH_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_catwatch").into());
+    let mut cmd = std::process::Command::new(binary);
+    cmd.current_dir(dir);
+    for name in FOREIGN_ENVIRONMENT {
+        cmd.env_remove(name);
+    }
+    cmd
+}
