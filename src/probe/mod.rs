@@ -27,6 +27,7 @@ use crate::catalog::Entry;
 use crate::catalog::platform::Target;
 use crate::config::Secrets;
 use crate::observation::{Observation, Validators};
+use engine::limits::TURN;
 use fetch::Fetch;
 use providers::api::{self, Found};
 use providers::{
@@ -109,14 +110,15 @@ impl<F: Fetch + 'static> Prober<F> {
     ) {
         let github = self.github();
         let batched = github.credential.is_some();
-        let (to_batch, for_batch) = mpsc::unbounded_channel::<(Url, Target)>();
+        let (to_batch, for_batch) = mpsc::unbounded_channel::<Turned>();
         // Bounded: when the probes fall behind, the intake waits, and so
         // does whoever feeds it (the lint gate): a large catalog is not held
         // whole while it is probed.
-        let (to_single, for_single) = mpsc::channel::<(Url, Target)>(PROBE_QUEUE);
+        let (to_single, for_single) = mpsc::channel::<Turned>(PROBE_QUEUE);
         let collector = RefCell::new(Collector::new(complete, &self.shared.exclude));
 
         let intake = async {
+            let mut turns = 0u64;
             let mut chunks = std::pin::pin!(entries.ready_chunks(INTAKE_CHUNK));
             while let Some(chunk) = chunks.next().await {
                 // Entries wait for their URLs before the URLs go out.
@@ -129,7 +131,11 @@ impl<F: Fetch + 'static> Prober<F> {
                     })
                     .collect();
                 progress.queued(fresh.len());
-                for item in by_turns(fresh) {
+                for (url, target) in by_turns(fresh) {
+                    // The order the URLs go out in is the order a host
+                    // serves them in (see `engine::limits::TURN`).
+                    let item = (url, target, turns);
+                    turns += 1;
                     // The receivers live until this stage ends.
                     if batched && matches!(item.1, Target::GitHubRepo { .. }) {
                         let _ = to_batch.send(item);
@@ -149,15 +155,15 @@ impl<F: Fetch + 'static> Prober<F> {
         // hashing and parsing spread over the runtime's threads instead of
         // being polled one after another on the thread that waits for them.
         let singles = receiving_bounded(for_single)
-            .map(|(url, target)| {
+            .map(|(url, target, turn)| {
                 let prober = self.clone();
                 let validators = known.get(url.as_str()).cloned();
                 let (for_task, target_for_task) = (url.clone(), target.clone());
-                let task = tokio::spawn(async move {
+                let task = tokio::spawn(TURN.scope(turn, async move {
                     prober
                         .probe_one(&for_task, &target_for_task, validators.as_ref())
                         .await
-                });
+                }));
                 async move {
                     match task.await {
                         Ok(observation) => observation,
@@ -396,6 +402,9 @@ enum Asked {
 /// Entries taken in at once: hosts take turns within such a chunk.
 const INTAKE_CHUNK: usize = 256;
 
+/// A URL to probe, its platform, and its turn in the run's probing order.
+type Turned = (Url, Target, u64);
+
 /// Entries waiting for the observations of their URLs, each handed on as
 /// soon as its last one is in. A URL is probed once for all the entries
 /// waiting for it; an observation is not kept once handed on, so an entry
@@ -593,7 +602,7 @@ pub const PROBE_QUEUE: usize = 2048;
 /// when the repositories end, so N repositories cost ceil(N/50) requests.
 async fn github_batches<F: Fetch>(
     github: &github::GitHub<'_, F>,
-    repos: impl Stream<Item = (Url, Target)>,
+    repos: impl Stream<Item = Turned>,
     deliver: &dyn Fn(Observation),
 ) {
     let mut repos = std::pin::pin!(repos);
@@ -601,12 +610,15 @@ async fn github_batches<F: Fetch>(
     let mut answered: HashMap<(String, String), Found> = HashMap::new();
     let mut pending: Vec<(String, String)> = Vec::new();
     let mut waiting: Vec<(Url, Target, (String, String))> = Vec::new();
+    // A batch queues at the API host with the turn of its first repository.
+    let mut batch_turn = None;
     loop {
         let next = repos.next().await;
         let ended = next.is_none();
-        if let Some((url, target)) = next
+        if let Some((url, target, turn)) = next
             && let Target::GitHubRepo { owner, name } = &target
         {
+            batch_turn.get_or_insert(turn);
             let key = (owner.to_ascii_lowercase(), name.to_ascii_lowercase());
             if let Some(found) = answered.get(&key) {
                 let now = (Timestamp::now(), Instant::now());
@@ -620,7 +632,8 @@ async fn github_batches<F: Fetch>(
         }
         if pending.len() == github::GRAPHQL_BATCH || (ended && !pending.is_empty()) {
             let started = (Timestamp::now(), Instant::now());
-            let found = github.probe_graphql(&pending).await;
+            let turn = batch_turn.take().unwrap_or(u64::MAX);
+            let found = TURN.scope(turn, github.probe_graphql(&pending)).await;
             for ((owner, name), found) in pending.drain(..).zip(found) {
                 answered.insert(
                     (owner.to_ascii_lowercase(), name.to_ascii_lowercase()),
