@@ -411,20 +411,20 @@ pub struct Observation {
     /// A newer version of the same record that the platform names (a Zenodo
     /// or Mendeley version that is not the latest): alive, but worth a look.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub newer_version: Option<NewerVersion>,
+    pub newer_version: Option<Box<NewerVersion>>,
     /// The platform's file listing, as a fingerprint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manifest: Option<Manifest>,
+    pub manifest: Option<Box<Manifest>>,
     /// The licence the platform declares.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub license: Option<DeclaredLicense>,
+    pub license: Option<Box<DeclaredLicense>>,
     /// The access the platform declares.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access: Option<DeclaredAccess>,
+    pub access: Option<Box<DeclaredAccess>>,
     /// The version the platform names as current for this URL ("v4",
     /// "1.0.0", "version 3"), with where it was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<Versioned>,
+    pub version: Option<Box<Versioned>>,
     /// How big the resource is now, as its platform counts it (series,
     /// patients, images, files, bytes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -516,29 +516,29 @@ pub struct ResourceCheck {
     pub last_updated_source: Option<String>,
     /// The current version the deciding URL's platform names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<Versioned>,
+    pub version: Option<Box<Versioned>>,
     /// The size the deciding URL's platform reports.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub size: Vec<Measure>,
     /// A newer version a deciding URL's platform names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub newer_version: Option<NewerVersion>,
+    pub newer_version: Option<Box<NewerVersion>>,
     /// The file listing fingerprint of the deciding URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manifest: Option<Manifest>,
+    pub manifest: Option<Box<Manifest>>,
     /// The licence a deciding URL's platform declares.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub license: Option<DeclaredLicense>,
+    pub license: Option<Box<DeclaredLicense>>,
     /// The access a deciding URL's platform declares.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access: Option<DeclaredAccess>,
+    pub access: Option<Box<DeclaredAccess>>,
     /// Where the platform's licence or access differs from the entry's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
     /// For a dead resource (or one moved to nowhere known): its most recent
     /// web-archive copy. Never a reason to call it alive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub archived_copy: Option<ArchivedCopy>,
+    pub archived_copy: Option<Box<ArchivedCopy>>,
     pub checked_at: Timestamp,
     pub duration_ms: u64,
     pub observations: Vec<Observation>,

@@ -561,7 +561,7 @@ async fn archived_copies<E: Borrow<Entry>>(
             .collect()
             .await;
     for (at, copy) in found {
-        pairs[at].1.archived_copy = copy;
+        pairs[at].1.archived_copy = copy.map(Box::new);
     }
 }
 

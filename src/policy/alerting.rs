@@ -110,14 +110,14 @@ pub fn judge_run(
             resource = next;
             alerts.extend(alert);
             let (tracked, changed) = super::changes::track(
-                std::mem::take(&mut resource.tracked),
+                resource.tracked.take().map(|t| *t).unwrap_or_default(),
                 check,
                 entry,
                 settings,
                 now,
                 announce,
             );
-            resource.tracked = tracked;
+            resource.tracked = (!tracked.is_empty()).then(|| Box::new(tracked));
             alerts.extend(changed);
         }
         state.resources.insert(check.id.clone(), resource);
@@ -331,13 +331,13 @@ pub fn step(
         // The failure incident is taken as under way (as it may well be).
         resource.condition.get_or_insert(Condition::Dead);
         resource.condition_since.get_or_insert(now);
-        resource.notified = Some(Notified {
+        resource.notified = Some(Box::new(Notified {
             condition: Condition::Dead,
             key: format!("{}:dead:baseline:{now}", entry.id),
             at: now,
             last_sent: now,
             baseline: true,
-        });
+        }));
     }
     let alert = notify_change(&mut resource, entry, settings, now, mode);
     (resource, alert)
@@ -386,13 +386,13 @@ fn notify_change(
                 .is_none_or(|t| !same_incident(&t.condition, &condition)) =>
         {
             let key = format!("{}:{}:{since}", entry.id, condition.label());
-            resource.notified = Some(Notified {
+            resource.notified = Some(Box::new(Notified {
                 condition: condition.clone(),
                 key: key.clone(),
                 at: now,
                 last_sent: now,
                 baseline: mode == Mode::ObserveOnly,
-            });
+            }));
             if mode == Mode::ObserveOnly {
                 return None;
             }
@@ -414,10 +414,10 @@ fn notify_change(
                 return None;
             }
             let of = told.condition.status();
-            resource.notified = Some(Notified {
+            resource.notified = Some(Box::new(Notified {
                 last_sent: now,
-                ..told.clone()
-            });
+                ..(*told).clone()
+            }));
             Some(alert(
                 entry,
                 resource,

@@ -62,7 +62,7 @@ pub fn track(
                 raise(
                     format!("{}:newer-version:{identity}", entry.id),
                     AlertKind::NewerVersion {
-                        version: newer.clone(),
+                        version: (**newer).clone(),
                     },
                     format!(
                         "{}: a newer version exists: {}",
@@ -76,7 +76,7 @@ pub fn track(
         }
     }
 
-    if let Some(now_listed) = check.manifest.as_ref() {
+    if let Some(now_listed) = check.manifest.as_deref() {
         let after = TrackedManifest::from(now_listed);
         if let Some(before) = &previous.manifest
             && before.digest != after.digest
@@ -262,11 +262,11 @@ mod tests {
     fn a_newer_version_is_announced_once_and_never_when_pinned() {
         let e = entry("a");
         let mut c = check(Status::Ok);
-        c.newer_version = Some(NewerVersion {
+        c.newer_version = Some(Box::new(NewerVersion {
             url: "https://zenodo.org/records/2".into(),
             label: Some("v2".into()),
             released: None,
-        });
+        }));
         let (t, first) = run(Tracked::default(), &c, &e, 1);
         assert_eq!(first.len(), 1, "{first:?}");
         assert!(first[0].contains("v2, at https://zenodo.org/records/2"));
@@ -294,10 +294,10 @@ mod tests {
             digest: digest.into(),
             source: "kaggle:totalBytes".into(),
         };
-        c.manifest = Some(manifest(10, 1_000, "d1"));
+        c.manifest = Some(Box::new(manifest(10, 1_000, "d1")));
         let (t, baseline) = run(Tracked::default(), &c, &e, 1);
         assert!(baseline.is_empty());
-        c.manifest = Some(manifest(10, 1_200, "d2"));
+        c.manifest = Some(Box::new(manifest(10, 1_200, "d2")));
         let (t, grew) = run(t, &c, &e, 2);
         assert!(grew.is_empty());
         assert!(
@@ -306,14 +306,14 @@ mod tests {
                 .unwrap()
                 .starts_with("grew to 10 files, 1.2 kB")
         );
-        c.manifest = Some(manifest(10, 720, "d3"));
+        c.manifest = Some(Box::new(manifest(10, 720, "d3")));
         let (t, shrank) = run(t, &c, &e, 3);
         assert_eq!(shrank.len(), 1, "40% fewer bytes alerts");
         assert!(shrank[0].contains("40% fewer bytes"), "{shrank:?}");
-        c.manifest = Some(manifest(10, 700, "d4"));
+        c.manifest = Some(Box::new(manifest(10, 700, "d4")));
         let (t, small) = run(t, &c, &e, 4);
         assert!(small.is_empty(), "3% is below the threshold");
-        c.manifest = Some(manifest(9, 700, "d5"));
+        c.manifest = Some(Box::new(manifest(9, 700, "d5")));
         let (t, lost) = run(t, &c, &e, 5);
         assert_eq!(lost.len(), 1, "a lost file always alerts");
         let (_, dead) = run(t.clone(), &check(Status::Dead), &e, 6);
@@ -324,15 +324,15 @@ mod tests {
     fn licence_and_access_changes_name_both_values() {
         let e = entry("a");
         let mut c = check(Status::Ok);
-        c.license = Some(DeclaredLicense {
+        c.license = Some(Box::new(DeclaredLicense {
             id: "CC-BY-4.0".into(),
             spdx: true,
             source: "figshare:license".into(),
-        });
-        c.access = Some(DeclaredAccess {
+        }));
+        c.access = Some(Box::new(DeclaredAccess {
             access: Access::Open,
             source: "huggingface:gated".into(),
-        });
+        }));
         let (t, baseline) = run(Tracked::default(), &c, &e, 1);
         assert!(baseline.is_empty());
         c.license.as_mut().unwrap().id = "CC-BY-NC-4.0".into();
@@ -350,10 +350,10 @@ mod tests {
         use crate::observation::Finding;
         let e = entry("a");
         let mut c = check(Status::Ok);
-        c.access = Some(DeclaredAccess {
+        c.access = Some(Box::new(DeclaredAccess {
             access: Access::Open,
             source: "huggingface:gated".into(),
-        });
+        }));
         let (t, _) = run(Tracked::default(), &c, &e, 1);
         c.access.as_mut().unwrap().access = Access::Agreement;
         c.findings = vec![Finding::Access {
@@ -383,7 +383,7 @@ mod tests {
     fn an_observe_only_run_records_without_alerting() {
         let e = entry("a");
         let mut c = check(Status::Ok);
-        c.newer_version = Some(NewerVersion::at("https://x/2"));
+        c.newer_version = Some(Box::new(NewerVersion::at("https://x/2")));
         let (t, alerts) = track(
             Tracked::default(),
             &c,

@@ -244,7 +244,7 @@ fn freshness(
 ) -> Verdict {
     let newer_versions: Vec<&NewerVersion> = deciders
         .iter()
-        .filter_map(|o| o.newer_version.as_ref())
+        .filter_map(|o| o.newer_version.as_deref())
         .collect();
     let mut verdict = match newest(deciders) {
         None => Verdict {

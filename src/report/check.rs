@@ -272,10 +272,10 @@ mod tests {
     fn the_table_names_the_platforms_version_and_size_once() {
         use crate::observation::{Measure, Unit, Versioned};
         let mut r = resource("tcia", Status::Ok, false);
-        r.check.version = Some(Versioned {
+        r.check.version = Some(Box::new(Versioned {
             label: "2".into(),
             source: "tcia:version_number".into(),
-        });
+        }));
         let patients = |source: &str| Measure {
             count: 1384,
             unit: Unit::Patients,

@@ -8,6 +8,7 @@
 pub mod model;
 pub mod outbox;
 pub mod store;
+pub mod url_map;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -240,7 +241,7 @@ pub fn to_report(state: &State, entries: &[Entry], now: Timestamp) -> StatusRepo
                 message: observed.map(|o| o.message.clone()),
                 moved_to: observed.and_then(|o| o.moved_to.clone()),
                 last_updated: remembered.and_then(|r| r.last_updated.clone()),
-                newer_version: observed.and_then(|o| o.newer_version.clone()),
+                newer_version: observed.and_then(|o| o.newer_version.as_deref().cloned()),
                 version_pinned: entry.pinned_version.is_some(),
                 findings: observed.map(|o| o.findings.clone()).unwrap_or_default(),
                 archived_copy: observed
@@ -250,8 +251,10 @@ pub fn to_report(state: &State, entries: &[Entry], now: Timestamp) -> StatusRepo
                             crate::observation::Status::Dead | crate::observation::Status::Moved
                         )
                     })
-                    .and_then(|o| o.archived_copy.clone()),
-                change_note: remembered.and_then(|r| r.tracked.note.clone()),
+                    .and_then(|o| o.archived_copy.as_deref().cloned()),
+                change_note: remembered
+                    .and_then(|r| r.tracked.as_ref())
+                    .and_then(|t| t.note.clone()),
                 last_checked: observed.map(|o| o.at),
                 flapping: remembered.is_some_and(|r| r.flapping),
                 history: remembered.map(|r| r.history.clone()).unwrap_or_default(),

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::url_map::UrlMap;
 use crate::catalog::entry::Access;
 use crate::observation::{
     ArchivedCopy, Dated, Finding, Manifest, NewerVersion, ResourceCheck, Signal, Status, Validators,
@@ -126,13 +127,13 @@ pub struct Observed {
     pub failing_url: Option<String>,
     /// A newer version the platform names (since state version 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub newer_version: Option<NewerVersion>,
+    pub newer_version: Option<Box<NewerVersion>>,
     /// Where the platform's licence or access differs from the entry's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
     /// The most recent web-archive copy of a dead resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub archived_copy: Option<ArchivedCopy>,
+    pub archived_copy: Option<Box<ArchivedCopy>>,
 }
 
 /// An alert-worthy condition a resource is in. The alert policy compares the
@@ -210,7 +211,7 @@ pub struct ResourceState {
     pub consecutive_successes: u32,
     /// The last probe (from `check` or `monitor`).
     #[serde(default)]
-    pub observed: Option<Observed>,
+    pub observed: Option<Box<Observed>>,
     #[serde(default)]
     pub last_success: Option<Timestamp>,
     /// When a probe last reached a verdict on it (a run whose budget ran out,
@@ -222,11 +223,11 @@ pub struct ResourceState {
     #[serde(default)]
     pub last_updated: Option<Dated>,
     /// ETag / Last-Modified by URL, for conditional requests.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub validators: BTreeMap<String, Validators>,
+    #[serde(default, skip_serializing_if = "UrlMap::is_empty")]
+    pub validators: UrlMap<Validators>,
     /// Page fingerprints (SHA-256 of the normalised page) by URL.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub fingerprints: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "UrlMap::is_empty")]
+    pub fingerprints: UrlMap<String>,
     /// Observed status per monitor run, newest last, bounded by `[state] history_len`.
     /// Written as `"<time> <status>[ <observed>]"` since state version 2,
     /// each time after the first as `+<seconds>` after the one before (a
@@ -241,12 +242,13 @@ pub struct ResourceState {
     #[serde(default)]
     pub condition_since: Option<Timestamp>,
     #[serde(default)]
-    pub notified: Option<Notified>,
+    pub notified: Option<Box<Notified>>,
     /// What the platform last declared of the resource's content, licence,
     /// access and version, as the monitor last judged it (since state
     /// version 2).
-    #[serde(default, skip_serializing_if = "Tracked::is_empty")]
-    pub tracked: Tracked,
+    /// (None when there is nothing to track: most websites.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracked: Option<Box<Tracked>>,
 }
 
 /// The facts whose change between two monitor runs is an alert: a small
@@ -325,7 +327,7 @@ impl ResourceState {
             .iter()
             .find(|o| !matches!(o.signal, Signal::Alive | Signal::NotModified))
             .map(|o| o.url.clone());
-        self.observed = Some(Observed {
+        self.observed = Some(Box::new(Observed {
             status: check.status,
             reason: check.reason,
             message: check.message.clone(),
@@ -336,7 +338,7 @@ impl ResourceState {
             newer_version: check.newer_version.clone(),
             findings: check.findings.clone(),
             archived_copy: check.archived_copy.clone(),
-        });
+        }));
         if Health::of(check.status) == Health::Up {
             self.last_success = Some(now);
         }

@@ -317,7 +317,7 @@ mod tests {
             status: Some(Status::Dead),
             since: Some(at),
             consecutive_failures: 3,
-            observed: Some(Observed {
+            observed: Some(Box::new(Observed {
                 status: Status::Dead,
                 reason: crate::reason::Reason::KaggleNotFound,
                 message: format!(
@@ -329,12 +329,12 @@ mod tests {
                 failing_url: Some(url.into()),
                 newer_version: None,
                 findings: Vec::new(),
-                archived_copy: Some(ArchivedCopy {
+                archived_copy: Some(Box::new(ArchivedCopy {
                     of: url.into(),
                     url: format!("https://web.archive.org/web/20240501000000/{url}"),
                     at,
-                }),
-            }),
+                })),
+            })),
             last_success: Some(at),
             last_probed: Some(at),
             last_updated: Some(Dated {
@@ -343,14 +343,14 @@ mod tests {
             }),
             condition: Some(Condition::Dead),
             condition_since: Some(at),
-            notified: Some(Notified {
+            notified: Some(Box::new(Notified {
                 condition: Condition::Dead,
                 key: format!("x:dead:{at}"),
                 at,
                 last_sent: at,
                 baseline: false,
-            }),
-            tracked: Tracked {
+            })),
+            tracked: Some(Box::new(Tracked {
                 manifest: Some(TrackedManifest {
                     files: 2482,
                     bytes: 240_000_000,
@@ -361,7 +361,7 @@ mod tests {
                 newer_version: None,
                 findings: Vec::new(),
                 note: None,
-            },
+            })),
             ..ResourceState::default()
         };
         for u in [url, "https://doi.org/10.1101/2020.04.24.20078584"] {
@@ -423,14 +423,15 @@ mod tests {
         );
         observed.archived_copy = None;
         observed.failing_url = None;
-        observed.newer_version = Some(crate::observation::NewerVersion {
+        observed.newer_version = Some(Box::new(crate::observation::NewerVersion {
             url: format!("{url}/versions/3"),
             label: Some("version 3".into()),
             released: Some(at),
-        });
+        }));
         alive.condition = None;
         alive.notified = None;
-        alive.tracked.newer_version = Some(format!("{url}/versions/3 version 3"));
+        alive.tracked.get_or_insert_default().newer_version =
+            Some(format!("{url}/versions/3 version 3"));
         alive
     }
 
