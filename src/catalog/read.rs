@@ -54,8 +54,18 @@ pub struct OwnFileError {
 /// Reads one of the program's own files (`what` names it in the error: "the
 /// state file", "[probe] extra_root_certs file"), through [`read_capped`].
 pub fn read_own_file(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, OwnFileError> {
+    read_capped(path, cap, Links::Follow).map_err(own_file_error(path, cap, what))
+}
+
+/// [`read_own_file`]'s checks and errors, and the file for a reader that
+/// streams it ([`open_capped`]).
+pub fn open_own_file(path: &Path, cap: u64, what: &str) -> Result<std::fs::File, OwnFileError> {
+    open_capped(path, cap, Links::Follow).map_err(own_file_error(path, cap, what))
+}
+
+fn own_file_error(path: &Path, cap: u64, what: &str) -> impl FnOnce(ReadProblem) -> OwnFileError {
     let missing = std::fs::metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
-    read_capped(path, cap, Links::Follow).map_err(|problem| OwnFileError {
+    move |problem| OwnFileError {
         what: what.to_owned(),
         path: path.display().to_string(),
         problem: match problem {
@@ -69,7 +79,7 @@ pub fn read_own_file(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, OwnFi
             other => format!("{other:?}"),
         },
         missing,
-    })
+    }
 }
 
 /// [`read_own_file`] as UTF-8 text.
@@ -128,6 +138,21 @@ pub enum Links {
 /// it is opened, so nothing blocks or fills memory), at most `cap` bytes.
 pub fn read_capped(path: &Path, cap: u64, links: Links) -> Result<Vec<u8>, ReadProblem> {
     let io = |e: std::io::Error| ReadProblem::Io(e.to_string());
+    let file = open_capped(path, cap, links)?;
+    let size = file.metadata().map_err(io)?.len();
+    let mut bytes = Vec::with_capacity(usize::try_from(size.min(cap)).unwrap_or(0) + 1);
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > cap {
+        return Err(ReadProblem::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// [`read_capped`]'s checks, and the file they passed, for a reader that
+/// streams it (the state file: its text is never held whole). The reader
+/// reads at most `cap` bytes of it.
+pub fn open_capped(path: &Path, cap: u64, links: Links) -> Result<std::fs::File, ReadProblem> {
+    let io = |e: std::io::Error| ReadProblem::Io(e.to_string());
     let before = match links {
         Links::Refuse => std::fs::symlink_metadata(path),
         Links::Follow => std::fs::metadata(path),
@@ -145,12 +170,7 @@ pub fn read_capped(path: &Path, cap: u64, links: Links) -> Result<Vec<u8>, ReadP
         // Swapped between the look and the open: refuse rather than follow.
         return Err(ReadProblem::NotRegular("replaced while being read"));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(cap)).unwrap_or(0) + 1);
-    file.take(cap + 1).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() as u64 > cap {
-        return Err(ReadProblem::TooLarge);
-    }
-    Ok(bytes)
+    Ok(file)
 }
 
 #[cfg(unix)]

@@ -84,11 +84,6 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     // The entries are dropped as the report takes their checks: none is
     // held past it, when the state is read and written again.
     let mut report = report(config, judged, shard, now);
-    if !args.no_state {
-        let checks: Vec<&ResourceCheck> = report.resources.iter().map(|r| &r.check).collect();
-        state::record_checks(&config.state, &checks, now)
-            .context("recording the checks in the state file")?;
-    }
     if health.unavailable {
         report.network = Some(NetworkNote {
             health,
@@ -108,7 +103,16 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     }
     let passed = report.passed;
     let blind = report.network.clone();
-    free_in_background(report);
+    // The report is written: its checks go into the state one by one, each
+    // let go once recorded (the report and the state are never both held
+    // whole).
+    if args.no_state {
+        free_in_background(report);
+    } else {
+        let checks = report.resources.into_iter().map(|r| r.check);
+        state::record_checks(&config.state, checks, now)
+            .context("recording the checks in the state file")?;
+    }
     if let Some(note) = blind {
         // The report is written; the run could not do its job.
         anyhow::bail!(

@@ -44,8 +44,8 @@ pub fn run(config: &Config, args: MergeArgs) -> anyhow::Result<Outcome> {
     })?;
     if !args.no_state {
         // A merged report covers exactly the catalog, in its order.
-        let results: Vec<_> = merged.resources.iter().map(|r| &r.check).collect();
-        state::record_checks(&config.state, &results, merged.generated_at)
+        let results = merged.resources.iter().map(|r| &r.check);
+        state::record_checks(&config.state, results, merged.generated_at)
             .context("recording the merged checks in the state file")?;
     }
     let text = match args.format {

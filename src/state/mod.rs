@@ -58,20 +58,16 @@ impl StateSettings {
 /// was last probed. Empty when there is no state yet, or when the state
 /// cannot be read (the next recording run quarantines it).
 pub fn load_known(settings: &StateSettings) -> anyhow::Result<Known> {
-    let text = match crate::catalog::read::read_own_text(
+    let file = match crate::catalog::read::open_own_file(
         &settings.path,
         store::MAX_STATE_BYTES,
         "the state file",
     ) {
-        Ok(text) => text,
+        Ok(file) => file,
         Err(err) if err.missing => return Ok(Known::default()),
-        Err(err) if err.problem == "is not UTF-8 text" => {
-            tracing::warn!("{err}; probing without validators");
-            return Ok(Known::default());
-        }
         Err(err) => return Err(anyhow::anyhow!("{err}")),
     };
-    match store::parse(&text) {
+    match store::parse_file(file) {
         Ok(state) => Ok(Known::of(&state)),
         Err(why) => {
             tracing::warn!(
@@ -123,15 +119,25 @@ impl Known {
 /// saw, validators and dates. It never alerts and never moves the hysteresis
 /// counters (only `monitor` runs do), and it retires nothing, since a check
 /// may cover only part of the catalog.
-pub fn record_checks(
+///
+/// The checks are taken one at a time and let go once recorded, so a run
+/// that hands over its report's checks holds the report and the state only
+/// as long as it has to.
+pub fn record_checks<C: std::borrow::Borrow<ResourceCheck>>(
     settings: &StateSettings,
-    results: &[&ResourceCheck],
+    results: impl IntoIterator<Item = C>,
     now: Timestamp,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    let mut results = Some(results);
     let outcome = store::with_lock(&settings.path, settings.lock_wait(), || {
         let mut state = load_reporting(settings, now)?.into_state();
-        for check in results {
+        let mut counts = std::collections::BTreeMap::new();
+        let mut checked = 0;
+        for check in results.take().into_iter().flatten() {
+            let check = check.borrow();
+            *counts.entry(check.status).or_insert(0) += 1;
+            checked += 1;
             state.retired.remove(&check.id);
             state
                 .resources
@@ -143,8 +149,8 @@ pub fn record_checks(
             kind: RunKind::Check,
             started: now,
             ended: elapsed_since(now, started),
-            checked: results.len(),
-            counts: count_statuses(results.iter().copied()),
+            checked,
+            counts,
             degraded: false,
             observe_only: false,
             alerts: 0,

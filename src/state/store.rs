@@ -128,6 +128,49 @@ pub fn parse(text: &str) -> Result<State, String> {
     Ok(migrate(state, from))
 }
 
+/// [`parse`], streaming the file (at most [`MAX_STATE_BYTES`] of it): its
+/// text is never held, so a 100,000-resource state costs its parsed size
+/// only. One pass for a state this version reads; a second, of the version
+/// only, to say why another is not one.
+pub fn parse_file(file: File) -> Result<State, String> {
+    use std::io::{BufReader, Read, Seek};
+    fn reader(file: &File) -> BufReader<std::io::Take<&File>> {
+        BufReader::with_capacity(1 << 16, file.take(MAX_STATE_BYTES))
+    }
+    let whole = serde_json::from_reader::<_, State>(reader(&file));
+    if let Ok(state) = whole
+        && (1..=STATE_VERSION).contains(&state.version)
+    {
+        let from = state.version;
+        return Ok(migrate(state, from));
+    }
+    (&file)
+        .rewind()
+        .map_err(|e| format!("cannot be read again ({e})"))?;
+    #[derive(serde::Deserialize)]
+    struct Version {
+        version: Option<serde_json::Value>,
+    }
+    let version: Version =
+        serde_json::from_reader(reader(&file)).map_err(|e| format!("not valid JSON ({e})"))?;
+    match version.version.as_ref().and_then(serde_json::Value::as_u64) {
+        Some(v) if (1..=u64::from(STATE_VERSION)).contains(&v) => {
+            // The version is one this reads: the rest is what is wrong.
+            (&file)
+                .rewind()
+                .map_err(|e| format!("cannot be read again ({e})"))?;
+            match serde_json::from_reader::<_, State>(reader(&file)) {
+                Err(e) => Err(format!("not a catwatch state ({e})")),
+                Ok(_) => Err("changed while being read".to_owned()),
+            }
+        }
+        Some(v) => Err(format!(
+            "state format version {v}, but this catwatch reads versions 1 to {STATE_VERSION}"
+        )),
+        None => Err("no \"version\" field".to_owned()),
+    }
+}
+
 /// Brings a state read as version `from` up to [`STATE_VERSION`].
 ///
 /// Version 2 only adds: what the platform declares (the `tracked` facts of
@@ -183,8 +226,8 @@ pub const MAX_STATE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// it to `<name>.corrupt-<timestamp>`. Only read errors are `Err`.
 pub fn load(path: &Path, now: Timestamp) -> Result<Loaded, StoreError> {
     remove_leftovers(path);
-    let text = match crate::catalog::read::read_own_file(path, MAX_STATE_BYTES, "the state file") {
-        Ok(bytes) => bytes,
+    let file = match crate::catalog::read::open_own_file(path, MAX_STATE_BYTES, "the state file") {
+        Ok(file) => file,
         Err(err) if err.missing => return Ok(Loaded::Fresh(State::default())),
         Err(err) => {
             return Err(io("read the state file", path)(std::io::Error::other(
@@ -192,12 +235,9 @@ pub fn load(path: &Path, now: Timestamp) -> Result<Loaded, StoreError> {
             )));
         }
     };
-    let why = match std::str::from_utf8(&text) {
-        Ok(text) => match parse(text) {
-            Ok(state) => return Ok(Loaded::Existing(state)),
-            Err(why) => why,
-        },
-        Err(_) => "not UTF-8 text".to_owned(),
+    let why = match parse_file(file) {
+        Ok(state) => return Ok(Loaded::Existing(state)),
+        Err(why) => why,
     };
     let moved_to = quarantine(path, now)?;
     Ok(Loaded::Quarantined {
