@@ -478,9 +478,47 @@ fn load_and_gather(
     gated
 }
 
-/// An entry and its check, boxed: a run holds one per entry, and moving
-/// and sorting 8-byte boxes copies little (the pair is some 550 bytes).
-type Judged<E> = Box<(E, ResourceCheck)>;
+/// One judged entry: its check, whether an exemption covers the verdict,
+/// and the entry itself only while the run may still need it: to judge it
+/// again when the run's network turns out blind (a network failure among
+/// its observations), or to find the URL for an archive copy (a lost
+/// resource). The others are let go at once, so a large run does not hold
+/// its catalog while it probes. Boxed: a run holds one per entry, and
+/// moving and sorting 8-byte boxes copies little.
+type Judged<E> = Box<JudgedEntry<E>>;
+
+struct JudgedEntry<E> {
+    check: ResourceCheck,
+    exempted: bool,
+    entry: Option<E>,
+}
+
+impl<E: Borrow<Entry>> JudgedEntry<E> {
+    fn new(entry: E, check: ResourceCheck, config: &Config) -> JudgedEntry<E> {
+        let exempted = exempted(entry.borrow(), &check, config);
+        let needed = is_lost(&check) || check.observations.iter().any(network::is_network_failure);
+        JudgedEntry {
+            check,
+            exempted,
+            entry: needed.then_some(entry),
+        }
+    }
+}
+
+/// Whether one of the entry's exemptions covers the check's verdict (the
+/// report shows it, and it does not fail the run).
+fn exempted(entry: &Entry, check: &ResourceCheck, config: &Config) -> bool {
+    !entry.exemptions.is_empty() && {
+        let verdict = classify::classify(entry, &check.observations, &config.policy, config.now);
+        verdict.status == check.status && classify::exemption(entry, &verdict, config.now).is_some()
+    }
+}
+
+/// Dead, or moved to nowhere known: the resources an archive copy is
+/// looked up for.
+fn is_lost(check: &ResourceCheck) -> bool {
+    check.status == Status::Dead || (check.status == Status::Moved && check.moved_to.is_none())
+}
 
 /// Probes `entries` as they come and judges each as soon as its last URL
 /// has answered, while slower answers are still awaited. Returns each entry
@@ -494,7 +532,7 @@ async fn probe_and_judge<E: Borrow<Entry>>(
 ) -> (Vec<Judged<E>>, NetworkHealth) {
     // Boxed: the slots grow as entries complete in any order, and a grown
     // vector of 8-byte slots copies little and wastes little.
-    let mut judged: Vec<Option<Box<(E, ResourceCheck)>>> = Vec::new();
+    let mut judged: Vec<Option<Judged<E>>> = Vec::new();
     let scrubber = config.secrets.scrubber();
     let judge = |index: usize, entry: E, seen: Vec<Observation>| {
         let mut check = classify::judge(entry.borrow(), seen, &config.policy, config.now);
@@ -510,7 +548,7 @@ async fn probe_and_judge<E: Borrow<Entry>>(
         if judged.len() <= index {
             judged.resize_with(index + 1, || None);
         }
-        judged[index] = Some(Box::new((entry, check)));
+        judged[index] = Some(Box::new(JudgedEntry::new(entry, check, config)));
     };
     prober.probe_stream(entries, known, bar, judge).await;
     let mut pairs: Vec<Judged<E>> = Vec::with_capacity(judged.iter().flatten().count());
@@ -519,7 +557,7 @@ async fn probe_and_judge<E: Borrow<Entry>>(
     if !health.unavailable && config.probe.archive_lookup {
         archived_copies(prober, config, &mut pairs).await;
     }
-    let counts = crate::state::count_statuses(pairs.iter().map(|pair| &pair.1));
+    let counts = crate::state::count_statuses(pairs.iter().map(|pair| &pair.check));
     tracing::info!(
         resources = pairs.len(),
         statuses = %counts
@@ -546,16 +584,17 @@ async fn archived_copies<E: Borrow<Entry>>(
         .iter()
         .enumerate()
         .filter_map(|(at, pair)| {
-            let (entry, check) = &**pair;
-            let lost = check.status == Status::Dead
-                || (check.status == Status::Moved && check.moved_to.is_none());
+            let check = &pair.check;
             let url = check
                 .observations
                 .iter()
                 .find(|o| !matches!(o.signal, Signal::Alive | Signal::NotModified))
                 .map(|o| o.url.clone())
-                .or_else(|| entry.borrow().urls.first().map(|u| u.url.to_string()));
-            lost.then_some(url).flatten().map(|url| (at, url))
+                .or_else(|| {
+                    let entry = pair.entry.as_ref()?.borrow();
+                    entry.urls.first().map(|u| u.url.to_string())
+                });
+            is_lost(check).then_some(url).flatten().map(|url| (at, url))
         })
         .collect();
     let found: Vec<(usize, Option<crate::observation::ArchivedCopy>)> =
@@ -565,7 +604,7 @@ async fn archived_copies<E: Borrow<Entry>>(
             .collect()
             .await;
     for (at, copy) in found {
-        pairs[at].1.archived_copy = copy.map(Box::new);
+        pairs[at].check.archived_copy = copy.map(Box::new);
     }
 }
 
@@ -574,20 +613,24 @@ async fn archived_copies<E: Borrow<Entry>>(
 /// on it: those failures become `unknown`, never dead.
 fn settle_network<E: Borrow<Entry>>(pairs: &mut [Judged<E>], config: &Config) -> NetworkHealth {
     let health = network::assess(
-        pairs.iter().flat_map(|pair| &pair.1.observations),
+        pairs.iter().flat_map(|pair| &pair.check.observations),
         &config.policy,
     );
     if health.unavailable {
         for pair in pairs.iter_mut() {
-            let (entry, check) = &mut **pair;
+            // Kept: every entry with a network failure (JudgedEntry::new).
+            let Some(entry) = pair.entry.as_ref().map(Borrow::borrow) else {
+                continue;
+            };
+            let check = &mut pair.check;
             let mut observations = std::mem::take(&mut check.observations);
             let mut changed = false;
             for observation in &mut observations {
                 changed |= network::settle(observation, &health);
             }
             if changed {
-                *check =
-                    classify::judge((*entry).borrow(), observations, &config.policy, config.now);
+                *check = classify::judge(entry, observations, &config.policy, config.now);
+                pair.exempted = exempted(entry, check, config);
             } else {
                 check.observations = observations;
             }
@@ -599,7 +642,7 @@ fn settle_network<E: Borrow<Entry>>(pairs: &mut [Judged<E>], config: &Config) ->
 /// The entries and their checks sorted back into catalog order, in place
 /// (ids are unique, so an unstable sort needs no second buffer).
 fn in_catalog_order(judged: &mut [Judged<Entry>], order: &HashMap<String, usize>) {
-    judged.sort_unstable_by_key(|pair| order.get(&pair.0.id).copied().unwrap_or(usize::MAX));
+    judged.sort_unstable_by_key(|pair| order.get(&pair.check.id).copied().unwrap_or(usize::MAX));
 }
 
 /// Probes `entries` and judges each one. `known` holds the validators from the
@@ -640,10 +683,7 @@ pub fn gather(
         .collect();
     let mut checks: Vec<(usize, ResourceCheck)> = judged
         .into_iter()
-        .map(|pair| {
-            let (entry, check) = *pair;
-            (position[entry.id.as_str()], check)
-        })
+        .map(|pair| (position[pair.check.id.as_str()], pair.check))
         .collect();
     checks.sort_by_key(|(at, _)| *at);
     Ok(checks.into_iter().map(|(_, check)| check).collect())
@@ -689,12 +729,9 @@ fn report(
     let resources = judged
         .into_iter()
         .map(|pair| {
-            let (entry, check) = *pair;
-            let exempted = !entry.exemptions.is_empty() && {
-                let verdict = classify::classify(&entry, &check.observations, &config.policy, now);
-                verdict.status == check.status
-                    && classify::exemption(&entry, &verdict, now).is_some()
-            };
+            let JudgedEntry {
+                check, exempted, ..
+            } = *pair;
             CheckedResource { check, exempted }
         })
         .collect();
