@@ -1292,7 +1292,12 @@ fn a_version_1_state_is_migrated_and_loses_nothing() {
     let text = include_str!("fixtures/state/v1.json");
     let before: serde_json::Value = serde_json::from_str(text).unwrap();
     assert_eq!(before["version"], 1);
-    let migrated = catwatch::state::store::parse(text).expect("a version-1 state reads");
+    let file = std::fs::File::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/state/v1.json"
+    ))
+    .unwrap();
+    let migrated = catwatch::state::store::parse_file(file).expect("a version-1 state reads");
     let after = serde_json::to_value(&migrated).unwrap();
     assert_eq!(after["version"], 2);
     let errors: Vec<String> = state_schema()

@@ -37,8 +37,8 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<Outcome> {
 /// The state as it is; a missing file is an empty state, an unusable one an
 /// error (only `monitor` and `check`, which hold the lock, may quarantine it).
 pub(crate) fn read_state(path: &std::path::Path) -> anyhow::Result<State> {
-    match crate::catalog::read::read_own_text(path, store::MAX_STATE_BYTES, "the state file") {
-        Ok(text) => store::parse(&text).map_err(|why| {
+    match crate::catalog::read::open_own_file(path, store::MAX_STATE_BYTES, "the state file") {
+        Ok(file) => store::parse_file(file).map_err(|why| {
             anyhow::anyhow!(
                 "the state file {} is unusable ({why}); the next `catwatch monitor` moves it aside and starts afresh",
                 path.display()

@@ -104,31 +104,7 @@ impl Loaded {
     }
 }
 
-/// Why a state file cannot be used, or None when it can.
-pub fn parse(text: &str) -> Result<State, String> {
-    /// Only the version, read first: everything else is skipped without
-    /// being built (no JSON tree of a 100,000-resource state in memory).
-    #[derive(serde::Deserialize)]
-    struct Version {
-        version: Option<serde_json::Value>,
-    }
-    let version: Version =
-        serde_json::from_str(text).map_err(|e| format!("not valid JSON ({e})"))?;
-    let from = match version.version.as_ref().and_then(serde_json::Value::as_u64) {
-        Some(v) if (1..=u64::from(STATE_VERSION)).contains(&v) => v as u32,
-        Some(v) => {
-            return Err(format!(
-                "state format version {v}, but this catwatch reads versions 1 to {STATE_VERSION}"
-            ));
-        }
-        None => return Err("no \"version\" field".to_owned()),
-    };
-    let state: State =
-        serde_json::from_str(text).map_err(|e| format!("not a catwatch state ({e})"))?;
-    Ok(migrate(state, from))
-}
-
-/// [`parse`], streaming the file (at most [`MAX_STATE_BYTES`] of it): its
+/// Parses a state file, streaming it (at most [`MAX_STATE_BYTES`] of it): its
 /// text is never held, so a 100,000-resource state costs its parsed size
 /// only. One pass for a state this version reads; a second, of the version
 /// only, to say why another is not one.
@@ -584,6 +560,17 @@ mod tests {
             "{\"version\": 1, \"resour"
         );
         assert!(why.contains("not valid JSON"), "{why}");
+    }
+
+    #[test]
+    fn a_known_version_with_a_wrong_field_says_it_is_not_a_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        std::fs::write(&path, "{\"version\": 2, \"resources\": 7}").unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let why = parse_file(file).unwrap_err();
+        assert!(why.starts_with("not a catwatch state ("), "{why}");
+        assert!(why.contains("resources") || why.contains("map"), "{why}");
     }
 
     #[test]
