@@ -11,6 +11,8 @@
 //! platform's code, docs or a captured real answer). Where no real body was
 //! found in any source, the comment says the body is assembled and from what.
 
+#[path = "support/platform_answers.rs"]
+mod platform_answers;
 #[path = "support/platforms.rs"]
 mod platforms;
 #[path = "support/tls.rs"]
@@ -736,35 +738,6 @@ fn zenodo_records_concepts_versions_deletions_and_rate_limits() {
     );
 }
 
-/// A public figshare article, `GET /v2/articles/{id}` (`ArticleComplete`):
-/// the recorded live answer for article 14763051 kept in a public
-/// repository (fixture F-1 of the research note; fields as in
-/// digital-science/figshare-user-documentation `swagger.json` ArticleComplete),
-/// abridged. For other ids only the id, version, dates and URLs change.
-fn figshare_article(id: u64, version: u32, modified: &str, html: &str) -> Value {
-    json!({
-        "files": [{"id": 28369770, "name": "tiny-data.txt", "size": 59, "is_link_only": false,
-            "download_url": "https://ndownloader.figshare.com/files/28369770",
-            "supplied_md5": "70e2afd3fd7e336ae478b1e740a5f08e", "computed_md5": "70e2afd3fd7e336ae478b1e740a5f08e",
-            "mimetype": "text/plain"}],
-        "authors": [{"id": 97471, "full_name": "Leonardo Uieda"}], "custom_fields": [],
-        "figshare_url": html, "download_disabled": false, "version": version, "status": "public", "size": 839,
-        "created_date": "2021-06-10T14:45:37Z", "modified_date": modified,
-        "is_public": true, "is_confidential": false, "is_metadata_record": false,
-        "license": {"value": 1, "name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
-        "is_embargoed": false, "embargo_date": null, "embargo_type": "file", "embargo_title": "",
-        "embargo_reason": "", "embargo_options": [],
-        "id": id, "title": "Test data for the Pooch library",
-        "doi": format!("10.6084/m9.figshare.{id}.v{version}"), "handle": "",
-        "url": format!("https://api.figshare.com/v2/articles/{id}"),
-        "published_date": "2021-06-10T14:45:37Z", "defined_type": 3, "defined_type_name": "dataset",
-        "group_id": null, "url_public_api": format!("https://api.figshare.com/v2/articles/{id}"),
-        "url_public_html": html,
-        "timeline": {"posted": "2021-06-10T14:45:37", "firstOnline": "2021-06-10T14:45:37"},
-        "resource_title": null, "resource_doi": null
-    })
-}
-
 #[test]
 fn figshare_and_hugging_face() {
     let rt = runtime();
@@ -775,7 +748,7 @@ fn figshare_and_hugging_face() {
         &server,
         "/figshare/v2/articles/14763051",
         200,
-        figshare_article(14763051, 1, "2023-05-30T11:14:17Z", pooch),
+        platform_answers::figshare_article(14763051, 1, "2023-05-30T11:14:17Z", pooch),
     );
     // A versioned URL: the article id is the number before the version.
     get_json(
@@ -783,7 +756,7 @@ fn figshare_and_hugging_face() {
         &server,
         "/figshare/v2/articles/24140028",
         200,
-        figshare_article(
+        platform_answers::figshare_article(
             24140028,
             1,
             &days_ago(10),
@@ -796,7 +769,7 @@ fn figshare_and_hugging_face() {
         &server,
         "/figshare/v2/articles/7325816",
         200,
-        figshare_article(
+        platform_answers::figshare_article(
             7325816,
             5,
             &days_ago(10),
