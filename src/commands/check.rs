@@ -17,22 +17,20 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 use futures_util::{FutureExt, Stream};
-use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::Outcome;
 use crate::catalog::{self, Entry};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::commands::free_in_background;
+use crate::commands::spool::{Spool, Spooled};
 use crate::config::Config;
 use crate::observation::{Observation, ResourceCheck, Signal, Status, Validators};
 use crate::policy::classify;
 use crate::policy::network::{self, NetworkHealth};
 use crate::probe::engine::Engine;
 use crate::probe::{self, Prober};
-use crate::report::check::{
-    CheckReport, CheckedResource, EntryPlace, NetworkNote, render_human, write_json,
-};
+use crate::report::check::{CheckReport, EntryPlace, NetworkNote, render_human, write_json};
 use crate::shard::{self, Shard};
 use crate::state;
 
@@ -72,18 +70,42 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
         .map(|at| listing.entry_paths[at].clone())
         .collect();
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let (mut judged, health) = load_and_gather(
+    // Each check goes to the spool as soon as it is final, at its place in
+    // the catalog: a large run holds none of them while it probes.
+    let mut spool = Spool::new()?;
+    let mut unlisted = 0;
+    let mut spooling: std::io::Result<()> = Ok(());
+    let health = load_and_gather(
         config,
         &listing,
         &selection,
         &known.validators,
         show_progress,
+        |pair| {
+            let at = catalog_order
+                .get(&pair.check.id)
+                .copied()
+                .unwrap_or_else(|| {
+                    unlisted += 1;
+                    catalog_order.len() + unlisted
+                });
+            if spooling.is_ok() {
+                spooling = spool.put(at, &pair.check, pair.exempted);
+            }
+        },
     )?;
-    in_catalog_order(&mut judged, &catalog_order);
-    let now = config.now;
-    // The entries are dropped as the report takes their checks: none is
-    // held past it, when the state is read and written again.
-    let mut report = report(config, judged, shard, now);
+    drop(known);
+    let spooled = spooling
+        .and_then(|()| spool.finish())
+        .context("keeping the run's checks in a temporary file")?;
+    let summary = spooled.summary(&config.policy.fail_on);
+    let mut report = CheckReport::with_summary(
+        spooled,
+        summary,
+        &config.policy.fail_on,
+        shard.map(|s| s.to_string()),
+        config.now,
+    );
     if health.unavailable {
         report.network = Some(NetworkNote {
             health,
@@ -91,39 +113,51 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
             proxy_hint: proxy_hint(config),
         });
     }
+    finish(config, &args, report)
+}
+
+/// Writes the report, then records its checks in the state, read back one
+/// by one (the report and the state are never both held whole), and ends
+/// the run with its verdict.
+fn finish(
+    config: &Config,
+    args: &CheckArgs,
+    report: CheckReport<Spooled>,
+) -> anyhow::Result<Outcome> {
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+        match args.format {
+            CheckFormat::Json => write_json(&report, out),
+            other => write_report(config, &read_back(&report)?, other, out),
+        }
+    };
     match &args.output {
-        Some(path) => crate::commands::write_atomically_with(path, |out| {
-            write_report(config, &report, args.format, out)
-        })?,
-        None => match write_report(config, &report, args.format, std::io::stdout().lock()) {
+        Some(path) => crate::commands::write_atomically_with(path, write)?,
+        None => match write(&mut std::io::stdout().lock()) {
             // A reader that stopped early: the run's verdict still stands.
             Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
             other => other.context("writing the report to stdout")?,
         },
     }
-    let passed = report.passed;
-    let blind = report.network.clone();
-    // The report is written: its checks go into the state one by one, each
-    // let go once recorded (the report and the state are never both held
-    // whole).
-    if args.no_state {
-        free_in_background(report);
-    } else {
-        let checks = report.resources.into_iter().map(|r| r.check);
-        state::record_checks(&config.state, checks, now)
+    if !args.no_state {
+        let checks = report
+            .resources
+            .resources()
+            .map(|r| r.map(|r| r.check).map_err(anyhow::Error::from));
+        state::record_checks(&config.state, checks, config.now)
             .context("recording the checks in the state file")?;
     }
-    if let Some(note) = blind {
+    if let Some(note) = &report.network {
         // The report is written; the run could not do its job.
         anyhow::bail!(
             "{}{}",
             note.message,
             note.proxy_hint
+                .as_ref()
                 .map(|hint| format!("\n{hint}"))
                 .unwrap_or_default()
         );
     }
-    Ok(if passed {
+    Ok(if report.passed {
         Outcome::Clean
     } else {
         Outcome::Failed
@@ -416,15 +450,17 @@ fn changed_files(dir: &Path, rev: &str) -> anyhow::Result<Vec<String>> {
 /// the selection wants is probed as soon as its file has passed. Should the
 /// gate refuse the catalog (an error in a later file, or a duplicate across
 /// files), the probing stops at once and the command fails with the gate's
-/// error, writing nothing, as if nothing had been probed. Returns the
-/// selected entries, each with its check, in the order they were probed.
+/// error, writing nothing, as if nothing had been probed. Each selected
+/// entry's check goes to `finished` once it is final; returns what the run
+/// saw of its own network.
 fn load_and_gather(
     config: &Config,
     listing: &catalog::Listing,
     selection: &Selection,
     known: &HashMap<String, Validators>,
     show_progress: bool,
-) -> anyhow::Result<(Vec<Judged<Entry>>, NetworkHealth)> {
+    finished: impl FnMut(Judged<Entry>),
+) -> anyhow::Result<NetworkHealth> {
     let bar = progress_bar(show_progress);
     // Bounded (see `probe::PROBE_QUEUE`): the gate reads on only as fast as
     // the entries are probed.
@@ -467,6 +503,7 @@ fn load_and_gather(
                 probe::receiving_bounded(loaded),
                 known,
                 &bar,
+                finished,
             );
             futures_util::try_join!(gate, judged.map(Ok)).map(|((), judged)| judged)
         });
@@ -523,20 +560,24 @@ fn is_lost(check: &ResourceCheck) -> bool {
 }
 
 /// Probes `entries` as they come and judges each as soon as its last URL
-/// has answered, while slower answers are still awaited. Returns each entry
-/// with its check, in the order the entries came.
+/// has answered, while slower answers are still awaited. Each judged entry
+/// goes to `finished` as soon as its check is final: at once, unless the run
+/// may still judge it again (`settle_network`) or look up its archive copy,
+/// which wait for the end of the probing. Returns what the run saw of its
+/// own network.
 async fn probe_and_judge<E: Borrow<Entry>>(
     prober: &Prober<Engine>,
     config: &Config,
     entries: impl Stream<Item = E>,
     known: &HashMap<String, Validators>,
     bar: &indicatif::ProgressBar,
-) -> (Vec<Judged<E>>, NetworkHealth) {
-    // Boxed: the slots grow as entries complete in any order, and a grown
-    // vector of 8-byte slots copies little and wastes little.
-    let mut judged: Vec<Option<Judged<E>>> = Vec::new();
+    mut finished: impl FnMut(Judged<E>),
+) -> NetworkHealth {
+    let mut held: Vec<Judged<E>> = Vec::new();
+    let mut network = network::Tally::default();
+    let mut counts: std::collections::BTreeMap<Status, usize> = Default::default();
     let scrubber = config.secrets.scrubber();
-    let judge = |index: usize, entry: E, seen: Vec<Observation>| {
+    let judge = |_: usize, entry: E, seen: Vec<Observation>| {
         let mut check = classify::judge(entry.borrow(), seen, &config.policy, config.now);
         // What servers said never carries a secret further than this.
         check.scrub(&scrubber);
@@ -547,21 +588,27 @@ async fn probe_and_judge<E: Borrow<Entry>>(
             elapsed_ms = check.duration_ms,
             "checked"
         );
-        if judged.len() <= index {
-            judged.resize_with(index + 1, || None);
+        check.observations.iter().for_each(|o| network.add(o));
+        let judged = Box::new(JudgedEntry::new(entry, check, config));
+        if judged.entry.is_some() {
+            held.push(judged);
+        } else {
+            *counts.entry(judged.check.status).or_default() += 1;
+            finished(judged);
         }
-        judged[index] = Some(Box::new(JudgedEntry::new(entry, check, config)));
     };
     prober.probe_stream(entries, known, bar, judge).await;
-    let mut pairs: Vec<Judged<E>> = Vec::with_capacity(judged.iter().flatten().count());
-    pairs.extend(judged.into_iter().flatten());
-    let health = settle_network(&mut pairs, config);
+    let health = network.health(&config.policy);
+    settle_network(&mut held, &health, config);
     if !health.unavailable && config.probe.archive_lookup {
-        archived_copies(prober, config, &mut pairs).await;
+        archived_copies(prober, config, &mut held).await;
     }
-    let counts = crate::state::count_statuses(pairs.iter().map(|pair| &pair.check));
+    for judged in held {
+        *counts.entry(judged.check.status).or_default() += 1;
+        finished(judged);
+    }
     tracing::info!(
-        resources = pairs.len(),
+        resources = counts.values().sum::<usize>(),
         statuses = %counts
             .iter()
             .map(|(status, n)| format!("{n} {status}"))
@@ -570,7 +617,7 @@ async fn probe_and_judge<E: Borrow<Entry>>(
         network_unavailable = health.unavailable,
         "run summary"
     );
-    (pairs, health)
+    health
 }
 
 /// For each resource judged dead, or moved to nowhere known, the most recent
@@ -610,41 +657,34 @@ async fn archived_copies<E: Borrow<Entry>>(
     }
 }
 
-/// Judges the run's own network over every observation (`policy::network`)
-/// and, when it was unavailable, judges again the entries whose probes failed
-/// on it: those failures become `unknown`, never dead.
-fn settle_network<E: Borrow<Entry>>(pairs: &mut [Judged<E>], config: &Config) -> NetworkHealth {
-    let health = network::assess(
-        pairs.iter().flat_map(|pair| &pair.check.observations),
-        &config.policy,
-    );
-    if health.unavailable {
-        for pair in pairs.iter_mut() {
-            // Kept: every entry with a network failure (JudgedEntry::new).
-            let Some(entry) = pair.entry.as_deref().map(Borrow::borrow) else {
-                continue;
-            };
-            let check = &mut pair.check;
-            let mut observations = std::mem::take(&mut check.observations);
-            let mut changed = false;
-            for observation in &mut observations {
-                changed |= network::settle(observation, &health);
-            }
-            if changed {
-                *check = classify::judge(entry, observations, &config.policy, config.now);
-                pair.exempted = exempted(entry, check, config);
-            } else {
-                check.observations = observations;
-            }
+/// When the run's own network was unavailable, judges again the entries
+/// whose probes failed on it: those failures become `unknown`, never dead.
+fn settle_network<E: Borrow<Entry>>(
+    pairs: &mut [Judged<E>],
+    health: &NetworkHealth,
+    config: &Config,
+) {
+    if !health.unavailable {
+        return;
+    }
+    for pair in pairs.iter_mut() {
+        // Held: every entry with a network failure (JudgedEntry::new).
+        let Some(entry) = pair.entry.as_deref().map(Borrow::borrow) else {
+            continue;
+        };
+        let check = &mut pair.check;
+        let mut observations = std::mem::take(&mut check.observations);
+        let mut changed = false;
+        for observation in &mut observations {
+            changed |= network::settle(observation, health);
+        }
+        if changed {
+            *check = classify::judge(entry, observations, &config.policy, config.now);
+            pair.exempted = exempted(entry, check, config);
+        } else {
+            check.observations = observations;
         }
     }
-    health
-}
-
-/// The entries and their checks sorted back into catalog order, in place
-/// (ids are unique, so an unstable sort needs no second buffer).
-fn in_catalog_order(judged: &mut [Judged<Entry>], order: &HashMap<String, usize>) {
-    judged.sort_unstable_by_key(|pair| order.get(&pair.check.id).copied().unwrap_or(usize::MAX));
 }
 
 /// Probes `entries` and judges each one. `known` holds the validators from the
@@ -667,15 +707,6 @@ pub fn gather(
     // Least recently checked first; the checks come back in catalog order.
     let order = known.probe_order(entries.iter().map(|e| e.id.as_str()));
     let ordered = futures_util::stream::iter(order.iter().map(|at| &entries[*at]));
-    let (judged, _) = runtime.block_on(probe_and_judge(
-        &prober,
-        config,
-        ordered,
-        &known.validators,
-        &bar,
-    ));
-    bar.finish_and_clear();
-    free_in_background(runtime);
     // The monitor reads a blind network from the checks themselves
     // (`network-unavailable`), as a degraded run.
     let position: HashMap<&str, usize> = entries
@@ -683,10 +714,17 @@ pub fn gather(
         .enumerate()
         .map(|(at, entry)| (entry.id.as_str(), at))
         .collect();
-    let mut checks: Vec<(usize, ResourceCheck)> = judged
-        .into_iter()
-        .map(|pair| (position[pair.check.id.as_str()], pair.check))
-        .collect();
+    let mut checks: Vec<(usize, ResourceCheck)> = Vec::with_capacity(entries.len());
+    runtime.block_on(probe_and_judge(
+        &prober,
+        config,
+        ordered,
+        &known.validators,
+        &bar,
+        |pair| checks.push((position[pair.check.id.as_str()], pair.check)),
+    ));
+    bar.finish_and_clear();
+    free_in_background(runtime);
     checks.sort_by_key(|(at, _)| *at);
     Ok(checks.into_iter().map(|(_, check)| check).collect())
 }
@@ -720,27 +758,20 @@ fn progress_bar(show: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// The report of the `judged` entries, in their order. Each entry is
-/// dropped once its check is in the report.
-fn report(
-    config: &Config,
-    judged: Vec<Judged<Entry>>,
-    shard: Option<Shard>,
-    now: Timestamp,
-) -> CheckReport {
-    let resources = judged
-        .into_iter()
-        .map(|pair| {
-            let JudgedEntry {
-                check, exempted, ..
-            } = *pair;
-            CheckedResource { check, exempted }
-        })
-        .collect();
-    CheckReport::new(
-        resources,
-        &config.policy.fail_on,
-        shard.map(|s| s.to_string()),
-        now,
-    )
+/// The spooled report read back whole, for the renderings that are not
+/// written as they are produced (a table, annotations, SARIF).
+fn read_back(report: &CheckReport<Spooled>) -> std::io::Result<CheckReport> {
+    Ok(CheckReport {
+        version: report.version,
+        generated_at: report.generated_at,
+        shard: report.shard.clone(),
+        fail_on: report.fail_on.clone(),
+        passed: report.passed,
+        summary: report.summary.clone(),
+        network: report.network.clone(),
+        resources: report
+            .resources
+            .resources()
+            .collect::<std::io::Result<_>>()?,
+    })
 }

@@ -9,6 +9,7 @@ pub mod lint;
 pub mod merge;
 pub mod monitor;
 pub mod report;
+mod spool;
 pub mod table;
 
 use std::path::{Path, PathBuf};

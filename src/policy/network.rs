@@ -53,21 +53,43 @@ pub fn assess<'o>(
     observations: impl IntoIterator<Item = &'o Observation>,
     settings: &PolicySettings,
 ) -> NetworkHealth {
-    let (mut answered, mut failed) = (0, 0);
+    let mut tally = Tally::default();
     for observation in observations {
+        tally.add(observation);
+    }
+    tally.health(settings)
+}
+
+/// The run's observations counted as they come, for a run that lets each
+/// check go once it is judged: [`assess`] one observation at a time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tally {
+    answered: usize,
+    failed: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, observation: &Observation) {
         if observation.http_status.is_some() {
-            answered += 1;
+            self.answered += 1;
         } else if is_network_failure(observation) {
-            failed += 1;
+            self.failed += 1;
         }
     }
-    let total = answered + failed;
-    let mostly_failed = total >= settings.degraded_min_probes.max(1)
-        && failed * 100 >= usize::from(settings.degraded_percent) * total;
-    NetworkHealth {
-        answered,
-        failed,
-        unavailable: failed > 0 && (answered == 0 || mostly_failed),
+
+    /// Unavailable when probes failed on the network and none answered, or
+    /// when at least `degraded_min_probes` were made and `degraded_percent`
+    /// of them failed so.
+    pub fn health(&self, settings: &PolicySettings) -> NetworkHealth {
+        let Tally { answered, failed } = *self;
+        let total = answered + failed;
+        let mostly_failed = total >= settings.degraded_min_probes.max(1)
+            && failed * 100 >= usize::from(settings.degraded_percent) * total;
+        NetworkHealth {
+            answered,
+            failed,
+            unavailable: failed > 0 && (answered == 0 || mostly_failed),
+        }
     }
 }
 

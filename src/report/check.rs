@@ -16,8 +16,10 @@ use crate::observation::{ResourceCheck, Status};
 /// Bumped on any incompatible change to the JSON form.
 pub const REPORT_VERSION: u32 = 1;
 
+/// `R` holds the resources: a vector, or (for a large run) the spool they
+/// were written to as they were judged (`report::spool`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckReport {
+pub struct CheckReport<R = Vec<CheckedResource>> {
     pub version: u32,
     pub generated_at: Timestamp,
     /// `K/N` when the run checked one shard of the catalog.
@@ -32,7 +34,7 @@ pub struct CheckReport {
     /// `unknown`, and the run exits 2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<NetworkNote>,
-    pub resources: Vec<CheckedResource>,
+    pub resources: R,
 }
 
 /// What the report says at its top when the network was unavailable.
@@ -74,29 +76,55 @@ impl CheckReport {
         shard: Option<String>,
         generated_at: Timestamp,
     ) -> CheckReport {
-        let mut statuses: BTreeMap<Status, usize> = Status::ALL.iter().map(|s| (*s, 0)).collect();
-        for r in &resources {
-            *statuses.entry(r.check.status).or_default() += 1;
-        }
-        let failing_policy = resources
-            .iter()
-            .filter(|r| !r.exempted && fail_on.contains(&r.check.status))
-            .count();
+        let summary = Summary::of(
+            resources.iter().map(|r| (r.check.status, r.exempted)),
+            fail_on,
+        );
+        CheckReport::with_summary(resources, summary, fail_on, shard, generated_at)
+    }
+}
+
+impl<R> CheckReport<R> {
+    /// The report of `resources`, whose `summary` was counted as they were
+    /// judged ([`Summary::of`]); the run passes when none fails the policy.
+    pub fn with_summary(
+        resources: R,
+        summary: Summary,
+        fail_on: &[Status],
+        shard: Option<String>,
+        generated_at: Timestamp,
+    ) -> CheckReport<R> {
         CheckReport {
             version: REPORT_VERSION,
             generated_at,
             shard,
             fail_on: fail_on.to_vec(),
-            passed: failing_policy == 0,
-            summary: Summary {
-                total: resources.len(),
-                statuses,
-                exempted: resources.iter().filter(|r| r.exempted).count(),
-                failing_policy,
-            },
+            passed: summary.failing_policy == 0,
+            summary,
             network: None,
             resources,
         }
+    }
+}
+
+impl Summary {
+    /// The totals of resources given as (status, exempted): every status
+    /// counted (zero included), the exempted, and those that fail the run
+    /// (a `fail_on` status no exemption covers).
+    pub fn of(verdicts: impl IntoIterator<Item = (Status, bool)>, fail_on: &[Status]) -> Summary {
+        let mut summary = Summary {
+            total: 0,
+            statuses: Status::ALL.iter().map(|s| (*s, 0)).collect(),
+            exempted: 0,
+            failing_policy: 0,
+        };
+        for (status, exempted) in verdicts {
+            summary.total += 1;
+            *summary.statuses.entry(status).or_default() += 1;
+            summary.exempted += usize::from(exempted);
+            summary.failing_policy += usize::from(!exempted && fail_on.contains(&status));
+        }
+        summary
     }
 }
 
@@ -108,7 +136,10 @@ pub fn render_json(report: &CheckReport) -> String {
 
 /// [`render_json`] written to `out` as it is produced, so that a report of
 /// many thousand resources is never held whole in memory.
-pub fn write_json(report: &CheckReport, out: impl std::io::Write) -> std::io::Result<()> {
+pub fn write_json<R: Serialize>(
+    report: &CheckReport<R>,
+    out: impl std::io::Write,
+) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
     serde_json::to_writer_pretty(&mut out, report)?;
     out.write_all(b"\n")?;

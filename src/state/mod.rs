@@ -125,7 +125,7 @@ impl Known {
 /// as long as it has to.
 pub fn record_checks<C: std::borrow::Borrow<ResourceCheck>>(
     settings: &StateSettings,
-    results: impl IntoIterator<Item = C>,
+    results: impl IntoIterator<Item = anyhow::Result<C>>,
     now: Timestamp,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
@@ -135,6 +135,8 @@ pub fn record_checks<C: std::borrow::Borrow<ResourceCheck>>(
         let mut counts = std::collections::BTreeMap::new();
         let mut checked = 0;
         for check in results.take().into_iter().flatten() {
+            // A check that cannot be read fails the recording: nothing is saved.
+            let check = check?;
             let check = check.borrow();
             *counts.entry(check.status).or_insert(0) += 1;
             checked += 1;
