@@ -381,6 +381,29 @@ fn tool_failures_exit_2() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--shard takes K/N"));
 }
 
+/// The run's checks go to a temporary file as they are judged: a TMPDIR it
+/// cannot create that file in stops the run before anything is sent, and
+/// says where and what to set.
+#[test]
+fn an_unusable_temporary_directory_stops_the_run_before_any_probe() {
+    let (rt, server) = github_server();
+    let dir = project(&server, &three_entries(), "");
+    let missing = dir.path().join("no-such-dir");
+    let output = catwatch(dir.path())
+        .env("TMPDIR", &missing)
+        .args(["check", "--format", "json", "--output", "check.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&*missing.to_string_lossy()), "{stderr}");
+    assert!(stderr.contains("set TMPDIR"), "{stderr}");
+    assert!(!dir.path().join("check.json").exists(), "no report");
+    assert!(!dir.path().join("state").exists(), "no state");
+    let asked = rt.block_on(server.received_requests()).unwrap();
+    assert!(asked.is_empty(), "nothing is probed: {asked:?}");
+}
+
 /// Probing starts while the catalog is still being read, and a catalog the
 /// lint gate refuses late (its last file repeats the first file's URL) stops
 /// the probing at once: exit 2 with the gate's error, no report and no
