@@ -116,36 +116,35 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     finish(config, &args, report)
 }
 
-/// Writes the report, then records its checks in the state, read back one
-/// by one (the report and the state are never both held whole), and ends
-/// the run with its verdict.
+/// Writes the report and records its checks in the state at the same time,
+/// each reading them back one by one from the spool (neither holds them
+/// whole), and ends the run with its verdict. The state records what was
+/// probed even when the report could not be written.
 fn finish(
     config: &Config,
     args: &CheckArgs,
     report: CheckReport<Spooled>,
 ) -> anyhow::Result<Outcome> {
-    let write = |out: &mut dyn Write| -> std::io::Result<()> {
-        match args.format {
-            CheckFormat::Json => write_json(&report, out),
-            other => write_report(config, &read_back(&report)?, other, out),
-        }
-    };
-    match &args.output {
-        Some(path) => crate::commands::write_atomically_with(path, write)?,
-        None => match write(&mut std::io::stdout().lock()) {
-            // A reader that stopped early: the run's verdict still stands.
-            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
-            other => other.context("writing the report to stdout")?,
-        },
-    }
-    if !args.no_state {
-        let checks = report
-            .resources
-            .resources()
-            .map(|r| r.map(|r| r.check).map_err(anyhow::Error::from));
-        state::record_checks(&config.state, checks, config.now)
-            .context("recording the checks in the state file")?;
-    }
+    let (written, recorded) = std::thread::scope(|scope| {
+        let recording = (!args.no_state).then(|| {
+            scope.spawn(|| {
+                let checks = report
+                    .resources
+                    .resources()
+                    .map(|r| r.map(|r| r.check).map_err(anyhow::Error::from));
+                state::record_checks(&config.state, checks, config.now)
+            })
+        });
+        let written = write_the_report(config, args, &report);
+        let recorded = recording.map_or(Ok(()), |thread| {
+            thread
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the recording stopped unexpectedly")))
+        });
+        (written, recorded)
+    });
+    written?;
+    recorded.context("recording the checks in the state file")?;
     if let Some(note) = &report.network {
         // The report is written; the run could not do its job.
         anyhow::bail!(
@@ -162,6 +161,28 @@ fn finish(
     } else {
         Outcome::Failed
     })
+}
+
+/// The report where `--output` says, else on stdout.
+fn write_the_report(
+    config: &Config,
+    args: &CheckArgs,
+    report: &CheckReport<Spooled>,
+) -> anyhow::Result<()> {
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+        match args.format {
+            CheckFormat::Json => write_json(report, out),
+            other => write_report(config, &read_back(report)?, other, out),
+        }
+    };
+    match &args.output {
+        Some(path) => crate::commands::write_atomically_with(path, write),
+        None => match write(&mut std::io::stdout().lock()) {
+            // A reader that stopped early: the run's verdict still stands.
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.context("writing the report to stdout"),
+        },
+    }
 }
 
 /// `check --dump`: the selected entries loaded through the gate as for a

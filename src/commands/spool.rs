@@ -9,7 +9,7 @@
 //! (enough to count the summary before anything is read back).
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Write};
 
 use serde::Serialize;
 use serde::ser::{Error as _, SerializeSeq};
@@ -121,16 +121,36 @@ impl Spooled {
     }
 }
 
-fn read_at(mut file: &File, place: &Place, buffer: &mut Vec<u8>) -> io::Result<ResourceCheck> {
+/// Reads one check back. Positioned reads leave the file's offset alone,
+/// so the report and the state can read the same spool at once.
+fn read_at(file: &File, place: &Place, buffer: &mut Vec<u8>) -> io::Result<ResourceCheck> {
     buffer.resize(place.len as usize, 0);
-    file.seek(SeekFrom::Start(place.at))?;
-    file.read_exact(buffer)?;
+    read_exact_at(file, buffer, place.at)?;
     serde_json::from_slice(buffer).map_err(|err| {
         io::Error::new(
             io::ErrorKind::InvalidData,
             format!("reading back a check from the run's temporary file: {err}"),
         )
     })
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buffer: &mut [u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buffer, at)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buffer: &mut [u8], mut at: u64) -> io::Result<()> {
+    while !buffer.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buffer, at)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buffer = &mut buffer[n..];
+                at += n as u64;
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Serialize for Spooled {
