@@ -30,7 +30,9 @@ use crate::policy::classify;
 use crate::policy::network::{self, NetworkHealth};
 use crate::probe::engine::Engine;
 use crate::probe::{self, Prober};
-use crate::report::check::{CheckReport, EntryPlace, NetworkNote, render_human, write_json};
+use crate::report::check::{
+    CheckReport, CheckedResource, EntryPlace, NetworkNote, render_human, write_json,
+};
 use crate::shard::{self, Shard};
 use crate::state;
 
@@ -90,7 +92,10 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
                     catalog_order.len() + unlisted
                 });
             if spooling.is_ok() {
-                spooling = spool.put(at, &pair.check, pair.exempted);
+                let JudgedEntry {
+                    check, exempted, ..
+                } = *pair;
+                spooling = spool.put(at, &CheckedResource { check, exempted });
             }
         },
     )?;
@@ -116,35 +121,23 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     finish(config, &args, report)
 }
 
-/// Writes the report and records its checks in the state at the same time,
-/// each reading them back one by one from the spool (neither holds them
-/// whole), and ends the run with its verdict. The state records what was
-/// probed even when the report could not be written.
+/// Writes the report, then records its checks in the state, each reading
+/// them back one by one from the spool (neither holds them whole), and ends
+/// the run with its verdict.
 fn finish(
     config: &Config,
     args: &CheckArgs,
     report: CheckReport<Spooled>,
 ) -> anyhow::Result<Outcome> {
-    let (written, recorded) = std::thread::scope(|scope| {
-        let recording = (!args.no_state).then(|| {
-            scope.spawn(|| {
-                let checks = report
-                    .resources
-                    .resources()
-                    .map(|r| r.map(|r| r.check).map_err(anyhow::Error::from));
-                state::record_checks(&config.state, checks, config.now)
-            })
-        });
-        let written = write_the_report(config, args, &report);
-        let recorded = recording.map_or(Ok(()), |thread| {
-            thread
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("the recording stopped unexpectedly")))
-        });
-        (written, recorded)
-    });
-    written?;
-    recorded.context("recording the checks in the state file")?;
+    write_the_report(config, args, &report)?;
+    if !args.no_state {
+        let checks = report
+            .resources
+            .resources()
+            .map(|r| r.map(|r| r.check).map_err(anyhow::Error::from));
+        state::record_checks(&config.state, checks, config.now)
+            .context("recording the checks in the state file")?;
+    }
     if let Some(note) = &report.network {
         // The report is written; the run could not do its job.
         anyhow::bail!(
@@ -171,7 +164,7 @@ fn write_the_report(
 ) -> anyhow::Result<()> {
     let write = |out: &mut dyn Write| -> std::io::Result<()> {
         match args.format {
-            CheckFormat::Json => write_json(report, out),
+            CheckFormat::Json => crate::commands::spool::write_json(report, out),
             other => write_report(config, &read_back(report)?, other, out),
         }
     };
