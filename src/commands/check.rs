@@ -94,7 +94,7 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
             if spooling.is_ok() {
                 let JudgedEntry {
                     check, exempted, ..
-                } = *pair;
+                } = pair;
                 spooling = spool.put(at, &CheckedResource { check, exempted });
             }
         },
@@ -473,7 +473,7 @@ fn load_and_gather(
     selection: &Selection,
     known: &HashMap<String, Validators>,
     show_progress: bool,
-    finished: impl FnMut(Judged<Entry>),
+    finished: impl FnMut(JudgedEntry<Entry>),
 ) -> anyhow::Result<NetworkHealth> {
     let bar = progress_bar(show_progress);
     // Bounded (see `probe::PROBE_QUEUE`): the gate reads on only as fast as
@@ -534,10 +534,7 @@ fn load_and_gather(
 /// again when the run's network turns out blind (a network failure among
 /// its observations), or to find the URL for an archive copy (a lost
 /// resource). The others are let go at once, so a large run does not hold
-/// its catalog while it probes. Boxed: a run holds one per entry, and
-/// moving and sorting 8-byte boxes copies little.
-type Judged<E> = Box<JudgedEntry<E>>;
-
+/// its catalog while it probes.
 struct JudgedEntry<E> {
     check: ResourceCheck,
     exempted: bool,
@@ -585,9 +582,9 @@ async fn probe_and_judge<E: Borrow<Entry>>(
     entries: impl Stream<Item = E>,
     known: &HashMap<String, Validators>,
     bar: &indicatif::ProgressBar,
-    mut finished: impl FnMut(Judged<E>),
+    mut finished: impl FnMut(JudgedEntry<E>),
 ) -> NetworkHealth {
-    let mut held: Vec<Judged<E>> = Vec::new();
+    let mut held: Vec<JudgedEntry<E>> = Vec::new();
     let mut network = network::Tally::default();
     let mut counts: std::collections::BTreeMap<Status, usize> = Default::default();
     let scrubber = config.secrets.scrubber();
@@ -603,7 +600,7 @@ async fn probe_and_judge<E: Borrow<Entry>>(
             "checked"
         );
         check.observations.iter().for_each(|o| network.add(o));
-        let judged = Box::new(JudgedEntry::new(entry, check, config));
+        let judged = JudgedEntry::new(entry, check, config);
         if judged.entry.is_some() {
             held.push(judged);
         } else {
@@ -640,7 +637,7 @@ async fn probe_and_judge<E: Borrow<Entry>>(
 async fn archived_copies<E: Borrow<Entry>>(
     prober: &Prober<Engine>,
     config: &Config,
-    pairs: &mut [Judged<E>],
+    pairs: &mut [JudgedEntry<E>],
 ) {
     use futures_util::StreamExt;
     let wanted: Vec<(usize, String)> = pairs
@@ -674,7 +671,7 @@ async fn archived_copies<E: Borrow<Entry>>(
 /// When the run's own network was unavailable, judges again the entries
 /// whose probes failed on it: those failures become `unknown`, never dead.
 fn settle_network<E: Borrow<Entry>>(
-    pairs: &mut [Judged<E>],
+    pairs: &mut [JudgedEntry<E>],
     health: &NetworkHealth,
     config: &Config,
 ) {
