@@ -772,17 +772,9 @@ fn progress_bar(show: bool) -> indicatif::ProgressBar {
 /// The spooled report read back whole, for the renderings that are not
 /// written as they are produced (a table, annotations, SARIF).
 fn read_back(report: &CheckReport<Spooled>) -> std::io::Result<CheckReport> {
-    Ok(CheckReport {
-        version: report.version,
-        generated_at: report.generated_at,
-        shard: report.shard.clone(),
-        fail_on: report.fail_on.clone(),
-        passed: report.passed,
-        summary: report.summary.clone(),
-        network: report.network.clone(),
-        resources: report
-            .resources
-            .resources()
-            .collect::<std::io::Result<_>>()?,
-    })
+    let resources = report
+        .resources
+        .resources()
+        .collect::<std::io::Result<_>>()?;
+    Ok(report.with_resources(resources))
 }

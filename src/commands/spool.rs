@@ -149,16 +149,7 @@ impl Spooled {
 /// memory: its head as serde_json prints it, then each check's bytes copied
 /// from the spool into the `resources` array, which is the last field.
 pub fn write_json(report: &CheckReport<Spooled>, out: impl Write) -> io::Result<()> {
-    let head = CheckReport {
-        version: report.version,
-        generated_at: report.generated_at,
-        shard: report.shard.clone(),
-        fail_on: report.fail_on.clone(),
-        passed: report.passed,
-        summary: report.summary.clone(),
-        network: report.network.clone(),
-        resources: Vec::<()>::new(),
-    };
+    let head = report.with_resources(Vec::<()>::new());
     let head = serde_json::to_vec_pretty(&head)?;
     let mut out = BufWriter::with_capacity(64 * 1024, out);
     let spooled = &report.resources;

@@ -107,6 +107,23 @@ impl<R> CheckReport<R> {
     }
 }
 
+impl<R> CheckReport<R> {
+    /// The same report (its head: date, policy, verdict, summary, network
+    /// note) with `resources` in place of its own.
+    pub fn with_resources<T>(&self, resources: T) -> CheckReport<T> {
+        CheckReport {
+            version: self.version,
+            generated_at: self.generated_at,
+            shard: self.shard.clone(),
+            fail_on: self.fail_on.clone(),
+            passed: self.passed,
+            summary: self.summary.clone(),
+            network: self.network.clone(),
+            resources,
+        }
+    }
+}
+
 impl Summary {
     /// The totals of resources given as (status, exempted): every status
     /// counted (zero included), the exempted, and those that fail the run
