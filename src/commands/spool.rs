@@ -110,9 +110,8 @@ impl Spool {
     }
 }
 
-/// The written checks, read back one at a time in catalog order. As the
-/// resources of a [`crate::report::check::CheckReport`] it serialises as
-/// their array, each check read back as it is written out.
+/// The written checks, read back one at a time in catalog order; a report
+/// of them is written by [`write_json`].
 pub struct Spooled {
     file: File,
     places: Vec<Place>,
