@@ -75,7 +75,6 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     // Each check goes to the spool as soon as it is final, at its place in
     // the catalog: a large run holds none of them while it probes.
     let mut spool = Spool::new()?;
-    let mut unlisted = 0;
     let mut spooling: std::io::Result<()> = Ok(());
     let health = load_and_gather(
         config,
@@ -84,19 +83,21 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
         &known.validators,
         show_progress,
         |pair| {
-            let at = catalog_order
-                .get(&pair.check.id)
-                .copied()
-                .unwrap_or_else(|| {
-                    unlisted += 1;
-                    catalog_order.len() + unlisted
-                });
-            if spooling.is_ok() {
-                let JudgedEntry {
-                    check, exempted, ..
-                } = pair;
-                spooling = spool.put(at, &CheckedResource { check, exempted });
+            if spooling.is_err() {
+                return;
             }
+            let JudgedEntry {
+                check, exempted, ..
+            } = pair;
+            // The gate passes only entries named after their file
+            // (`id-mismatch`), so every id has its place in the listing.
+            spooling = match catalog_order.get(&check.id) {
+                Some(&at) => spool.put(at, &CheckedResource { check, exempted }),
+                None => Err(std::io::Error::other(format!(
+                    "the entry {} has no file of its name in the catalog",
+                    check.id
+                ))),
+            };
         },
     )?;
     drop(known);
@@ -538,9 +539,7 @@ fn load_and_gather(
 struct JudgedEntry<E> {
     check: ResourceCheck,
     exempted: bool,
-    /// Boxed: most are let go, and an empty slot costs 8 bytes, not an
-    /// entry's.
-    entry: Option<Box<E>>,
+    entry: Option<E>,
 }
 
 impl<E: Borrow<Entry>> JudgedEntry<E> {
@@ -550,7 +549,7 @@ impl<E: Borrow<Entry>> JudgedEntry<E> {
         JudgedEntry {
             check,
             exempted,
-            entry: needed.then(|| Box::new(entry)),
+            entry: needed.then_some(entry),
         }
     }
 }
@@ -651,7 +650,7 @@ async fn archived_copies<E: Borrow<Entry>>(
                 .find(|o| !matches!(o.signal, Signal::Alive | Signal::NotModified))
                 .map(|o| o.url.clone())
                 .or_else(|| {
-                    let entry = pair.entry.as_deref()?.borrow();
+                    let entry = pair.entry.as_ref()?.borrow();
                     entry.urls.first().map(|u| u.url.to_string())
                 });
             is_lost(check).then_some(url).flatten().map(|url| (at, url))
@@ -680,7 +679,7 @@ fn settle_network<E: Borrow<Entry>>(
     }
     for pair in pairs.iter_mut() {
         // Held: every entry with a network failure (JudgedEntry::new).
-        let Some(entry) = pair.entry.as_deref().map(Borrow::borrow) else {
+        let Some(entry) = pair.entry.as_ref().map(Borrow::borrow) else {
             continue;
         };
         let check = &mut pair.check;
