@@ -225,6 +225,52 @@ fn json_report_matches_the_schema_and_a_dead_entry_fails_the_run() {
     );
 }
 
+/// `[probe] threads`: one thread (the default) and a pool of workers judge
+/// the same catalog the same way, and a count out of range is refused.
+#[test]
+fn one_thread_and_a_pool_of_threads_give_the_same_verdicts() {
+    let (_rt, server) = github_server();
+    let entries = three_entries();
+    let verdicts = |threads: &str| {
+        let dir = TempDir::new().unwrap();
+        std::fs::write(
+            dir.path().join("catwatch.toml"),
+            format!(
+                "catalog = \"catalog\"\n{}{}",
+                probe_settings(threads),
+                endpoints_at(&server.uri())
+            ),
+        )
+        .unwrap();
+        write_catalog(dir.path(), &entries);
+        let output = catwatch(dir.path())
+            .args(["check", "--format", "json", "--no-state"])
+            .output()
+            .unwrap();
+        (output.status.code(), output)
+    };
+    let mut seen = Vec::new();
+    for threads in ["", "threads = 1\n", "threads = 4\n"] {
+        let (code, output) = verdicts(threads);
+        assert_eq!(code, Some(1), "{threads}: {output:?}");
+        let report = json_of(&output);
+        assert_valid(&report);
+        let statuses: Vec<(String, String)> = report["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["id"].to_string(), r["status"].to_string()))
+            .collect();
+        seen.push(statuses);
+    }
+    assert_eq!(seen[0].len(), 3);
+    assert!(seen.iter().all(|s| *s == seen[0]), "{seen:?}");
+    let (code, output) = verdicts("threads = 0\n");
+    assert_eq!(code, Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("threads"), "{stderr}");
+}
+
 #[test]
 fn only_selects_entries_and_the_run_passes_without_dead_ones() {
     let (rt, server) = github_server();

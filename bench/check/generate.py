@@ -2,7 +2,8 @@
 """Writes a benchmark catalog for `catwatch check` and the truth to verify it.
 
 usage: generate.py --size N --port P --out DIR [--hosts 20] [--first-ip 10]
-                   [--concurrency 64] [--per-host 8] [--state FILE] [--urls-only]
+                   [--concurrency 64] [--per-host 8] [--threads 1] [--state FILE]
+                   [--urls-only]
 
 DIR receives:
   catalog/bench-NNNNN.yaml  one valid catalog entry per URL (website URLs)
@@ -111,6 +112,7 @@ def main():
     parser.add_argument("--first-ip", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--per-host", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=1, help="catwatch's [probe] threads")
     parser.add_argument("--state", help="the state file catwatch.toml names")
     parser.add_argument("--urls-only", action="store_true")
     args = parser.parse_args()
@@ -171,6 +173,7 @@ allow = ["127.0.0.0/8"]
 resolve = [{", ".join(f'"{name(n)}:{args.port}:{address(n)}"' for n in range(args.hosts))}]
 concurrency = {args.concurrency}
 per_host_concurrency = {args.per_host}
+threads = {args.threads}
 per_host_interval_ms = 0
 timeout_secs = 10
 retries = 2

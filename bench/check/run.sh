@@ -26,6 +26,8 @@
 #   CONCURRENCY=64         requests in flight at once (both tools)
 #   PER_HOST=8             requests in flight at once per host (both tools;
 #                          lychee: --host-concurrency when its --help has it)
+#   THREADS=1              catwatch's [probe] threads (1: the probes are polled
+#                          on one thread, the default; more: a pool of workers)
 #   SLOW_MS=1500           extra delay of the slow 2%
 #   HEAD_LIAR_HOSTS=1      hosts that answer every HEAD with 404
 #   LYCHEE                 lychee's binary; else `command -v lychee`, else
@@ -65,6 +67,7 @@ SIZES="${SIZES:-1000 10000}"
 RUNS="${RUNS:-3}"
 CONCURRENCY="${CONCURRENCY:-64}"
 PER_HOST="${PER_HOST:-8}"
+THREADS="${THREADS:-1}"
 SLOW_MS="${SLOW_MS:-1500}"
 HEAD_LIAR_HOSTS="${HEAD_LIAR_HOSTS:-1}"
 LYCHEE_INSTALL_SECS="${LYCHEE_INSTALL_SECS:-0}"
@@ -244,7 +247,7 @@ for size in $SIZES; do
     start_fixture
     python3 "$here/generate.py" --size "$size" --port "$port" --out "$dir/catwatch" \
       --hosts "$HOSTS" --concurrency "$CONCURRENCY" --per-host "$PER_HOST" \
-      --state "$dir/catwatch/state/catwatch-state.json"
+      --threads "$THREADS" --state "$dir/catwatch/state/catwatch-state.json"
     mkdir -p "$dir/catwatch/state"
     catwatch_pass "$size" "$round" 1 "$dir/catwatch"
     if [[ ! -s "$dir/catwatch/state/catwatch-state.json" ]]; then
@@ -286,7 +289,7 @@ done
 
 BAR_PERCENT="$BAR_PERCENT" LYCHEE_VERSION="$lychee_version" CATWATCH_VERSION="$catwatch_version" \
 REVISION="$revision" HOSTS="$HOSTS" LATENCY_MS="$LATENCY_MS" SLOW_MS="$SLOW_MS" \
-HEAD_LIAR_HOSTS="$HEAD_LIAR_HOSTS" CONCURRENCY="$CONCURRENCY" PER_HOST="$PER_HOST" \
+HEAD_LIAR_HOSTS="$HEAD_LIAR_HOSTS" CONCURRENCY="$CONCURRENCY" PER_HOST="$PER_HOST" THREADS="$THREADS" \
   python3 - "$results/runs.jsonl" "$summary" <<'PY' || status=1
 import json, os, statistics, sys
 runs = [json.loads(line) for line in open(sys.argv[1])]
@@ -307,7 +310,7 @@ say(f"Fixture: {env['HOSTS']} hosts on loopback, {env['LATENCY_MS']} ms latency 
     "without validators, 12 with an ETag only, 10 with Last-Modified only, 8 with both, 5 404s, "
     f"3 chains of 301s (1, 2 and 3 hops), 2 slow pages (+{env['SLOW_MS']} ms); {env['HEAD_LIAR_HOSTS']} host(s) answer "
     f"every HEAD with 404. Both tools: {env['CONCURRENCY']} requests in flight in total, {env['PER_HOST']} per host, "
-    "2 retries, 10 s timeout. Rounds alternate: catwatch (first pass, then a second pass with the same "
+    f"2 retries, 10 s timeout; catwatch polls its probes on {env['THREADS']} thread(s) (`[probe] threads`). Rounds alternate: catwatch (first pass, then a second pass with the same "
     "state file), then lychee, each on a freshly started fixture.")
 say()
 say("req/URL = requests / (URLs + redirect hops): 1.00 is one request per URL and one per hop.")

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, bail};
-use futures_util::{FutureExt, Stream};
+use futures_util::{FutureExt, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::Outcome;
@@ -478,23 +478,35 @@ fn load_and_gather(
 ) -> anyhow::Result<NetworkHealth> {
     let bar = progress_bar(show_progress);
     // Bounded (see `probe::PROBE_QUEUE`): the gate reads on only as fast as
-    // the entries are probed.
-    let (to_probe, loaded) = mpsc::channel(probe::PROBE_QUEUE);
+    // the entries are probed. The entries cross in batches, so that the gate's
+    // thread is woken once a batch rather than once an entry when the queue
+    // is full.
+    let (to_probe, loaded) = mpsc::channel::<Vec<Entry>>(probe::PROBE_QUEUE / GATE_BATCH);
     let (gate_says, verdict) = oneshot::channel();
     let gated = std::thread::scope(|scope| {
         // The gate starts first, so that setting up the engine (trust roots,
         // runtime) overlaps reading the first files.
         scope.spawn(move || {
+            let mut batch = Vec::with_capacity(GATE_BATCH);
             let passed =
                 catalog::stream_entries(listing, crate::lint::today(config.now), |entry| {
                     if selection.wants(&entry) {
                         // Only what judging needs is kept from here on: a
                         // large run holds no descriptions or claims while it
-                        // probes. The receiver is gone only when the probing
-                        // was stopped.
-                        let _ = to_probe.blocking_send(entry.for_judging());
+                        // probes.
+                        batch.push(entry.for_judging());
+                        if batch.len() == GATE_BATCH {
+                            // The receiver is gone only when the probing was
+                            // stopped.
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(GATE_BATCH));
+                            let _ = to_probe.blocking_send(full);
+                        }
                     }
                 });
+            if passed.is_ok() && !batch.is_empty() {
+                let _ = to_probe.blocking_send(batch);
+            }
             drop(to_probe);
             let _ = gate_says.send(passed);
         });
@@ -515,7 +527,7 @@ fn load_and_gather(
             let judged = probe_and_judge(
                 &prober,
                 config,
-                probe::receiving_bounded(loaded),
+                probe::receiving_bounded(loaded).flat_map(futures_util::stream::iter),
                 known,
                 &bar,
                 finished,
@@ -529,6 +541,10 @@ fn load_and_gather(
     bar.finish_and_clear();
     gated
 }
+
+/// Entries the gate hands to the probing at a time (at most a chunk of the
+/// gate's files: see `catalog::stream_entries`).
+const GATE_BATCH: usize = 64;
 
 /// One judged entry: its check, whether an exemption covers the verdict,
 /// and the entry itself only while the run may still need it: to judge it
@@ -742,13 +758,24 @@ pub fn gather(
 pub(crate) fn runtime_and_engine(
     config: &Config,
 ) -> anyhow::Result<(tokio::runtime::Runtime, Engine)> {
-    let runtime = runtime()?;
+    let runtime = runtime(config.probe.threads)?;
     let engine = Engine::new(&config.probe).context("setting up the HTTP engine")?;
     Ok((runtime, engine))
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
+/// The runtime the probes are polled on (`[probe] threads`). One thread is
+/// the default: the probes wait on the network, and at the limits a polite
+/// run uses, one core polls them with room to spare, while a pool pays for
+/// every hand-over between its threads (docs/engine.md, "Threads").
+fn runtime(threads: usize) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = if threads > 1 {
+        let mut pool = tokio::runtime::Builder::new_multi_thread();
+        pool.worker_threads(threads);
+        pool
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder
         .enable_all()
         .build()
         .context("starting the async runtime")

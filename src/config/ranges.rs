@@ -46,6 +46,14 @@ pub const RANGES: &[Range] = &[
     },
     Range {
         table: "probe",
+        key: "threads",
+        min: 1,
+        max: 256,
+        unit: "threads",
+        value: |f| n(f.probe.threads),
+    },
+    Range {
+        table: "probe",
         key: "per_host_interval_ms",
         min: 0,
         max: 600_000,

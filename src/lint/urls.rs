@@ -265,9 +265,10 @@ fn serves_https(url: &Url) -> bool {
         return false;
     };
     let host = host.trim_end_matches('.').to_ascii_lowercase();
-    HTTPS_HOSTS
-        .iter()
-        .any(|known| host == *known || host.ends_with(&format!(".{known}")))
+    HTTPS_HOSTS.iter().any(|known| {
+        host.strip_suffix(known)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    })
 }
 
 /// Why the URL's host is never a public resource: a name under `localhost`,

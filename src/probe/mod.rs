@@ -151,9 +151,10 @@ impl<F: Fetch + 'static> Prober<F> {
             progress.probed();
             collector.borrow_mut().observed(observation);
         };
-        // Each probe is a task of its own, so reading bodies, decompressing,
-        // hashing and parsing spread over the runtime's threads instead of
-        // being polled one after another on the thread that waits for them.
+        // Each probe is a task of its own, so that on a runtime with several
+        // threads (`[probe] threads`) reading bodies, decompressing, hashing
+        // and parsing spread over them instead of being polled one after
+        // another on the thread that waits for them.
         let singles = receiving_bounded(for_single)
             .map(|(url, target, turn)| {
                 let prober = self.clone();

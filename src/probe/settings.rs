@@ -11,6 +11,10 @@ pub struct ProbeSettings {
     pub concurrency: usize,
     /// Requests in flight at once to one host.
     pub per_host_concurrency: usize,
+    /// Threads that poll the probes: 1 runs them all on the thread that
+    /// waits for them (no wake-ups across threads); more spread them over
+    /// a pool of that many workers, for limits no single core keeps up with.
+    pub threads: usize,
     /// Minimum time between two requests to one host (politeness).
     pub per_host_interval_ms: u64,
     pub connect_timeout_secs: u64,
@@ -109,6 +113,7 @@ impl Default for ProbeSettings {
         ProbeSettings {
             concurrency: 32,
             per_host_concurrency: 2,
+            threads: 1,
             per_host_interval_ms: 250,
             connect_timeout_secs: 10,
             timeout_secs: 30,
