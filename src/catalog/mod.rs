@@ -70,9 +70,20 @@ impl Listing {
     /// The ids the entry files claim by their names (an entry's id must be its
     /// file name, which the gate enforces).
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.entry_paths
-            .iter()
-            .filter_map(|path| path.file_stem()?.to_str())
+        self.entry_paths.iter().filter_map(|path| id_of(path))
+    }
+}
+
+/// The id a file's name claims: its stem, as [`Path::file_stem`] has it.
+/// A listed file's name is its last segment ending in `.yaml`, read at once
+/// (a run lists 100,000 of them more than once); any other path is left to
+/// `file_stem`.
+fn id_of(path: &Path) -> Option<&str> {
+    let text = path.to_str()?;
+    let name = text.rsplit(std::path::is_separator).next()?;
+    match name.strip_suffix(".yaml") {
+        Some(stem) if !stem.is_empty() => Some(stem),
+        _ => path.file_stem()?.to_str(),
     }
 }
 
@@ -280,6 +291,30 @@ pub fn stream_entries(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_is_the_file_stem() {
+        for path in [
+            "catalog/covid-ct.yaml",
+            "covid-ct.yaml",
+            "/abs/dir/a.b.yaml",
+            "catalog/.yaml",
+            "catalog/x.yaml/",
+            "catalog/x.yaml/.",
+            "catalog/notes.txt",
+            "catalog/",
+            "..",
+            "catalog/x.YAML",
+        ] {
+            let path = Path::new(path);
+            assert_eq!(
+                id_of(path),
+                path.file_stem().and_then(|s| s.to_str()),
+                "{}",
+                path.display()
+            );
+        }
+    }
 
     fn load_entries_today(dir: &Path) -> Result<Vec<Entry>, CatalogError> {
         load_entries(dir, crate::lint::today(jiff::Timestamp::now()))

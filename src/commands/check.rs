@@ -132,12 +132,23 @@ fn finish(
 ) -> anyhow::Result<Outcome> {
     write_the_report(config, args, &report)?;
     if !args.no_state {
-        let checks = report
-            .resources
-            .resources()
-            .map(|r| r.map(|r| r.check).map_err(anyhow::Error::from));
-        state::record_checks(&config.state, checks, config.now)
-            .context("recording the checks in the state file")?;
+        // One thread reads the checks back (and parses them) while this one
+        // records them, a few ahead at most.
+        std::thread::scope(|scope| {
+            let (read, checks) = std::sync::mpsc::sync_channel(READ_AHEAD);
+            let spooled = &report.resources;
+            scope.spawn(move || {
+                for check in spooled.resources() {
+                    let check = check.map(|r| r.check).map_err(anyhow::Error::from);
+                    // The recording stopped (an error, or a busy lock).
+                    if read.send(check).is_err() {
+                        return;
+                    }
+                }
+            });
+            state::record_checks(&config.state, checks, config.now)
+        })
+        .context("recording the checks in the state file")?;
     }
     if let Some(note) = &report.network {
         // The report is written; the run could not do its job.
@@ -156,6 +167,9 @@ fn finish(
         Outcome::Failed
     })
 }
+
+/// Checks read back from the spool ahead of the state's recording.
+const READ_AHEAD: usize = 256;
 
 /// The report where `--output` says, else on stdout.
 fn write_the_report(
@@ -322,7 +336,11 @@ impl Selection {
         shard: Option<Shard>,
         listing: &catalog::Listing,
     ) -> anyhow::Result<Selection> {
-        let known: Vec<&str> = listing.ids().collect();
+        let known: Vec<&str> = if args.only.is_empty() {
+            Vec::new()
+        } else {
+            listing.ids().collect()
+        };
         let unknown: Vec<&str> = args
             .only
             .iter()

@@ -158,6 +158,8 @@ pub fn record_checks<C: std::borrow::Borrow<ResourceCheck>>(
             alerts: 0,
         });
         store::save(&settings.path, &state)?;
+        // A state of 100,000 resources takes a while to free.
+        crate::commands::free_in_background(state);
         Ok(())
     })?;
     if let Locked::Busy { lock } = outcome {
