@@ -132,21 +132,34 @@ fn finish(
 ) -> anyhow::Result<Outcome> {
     write_the_report(config, args, &report)?;
     if !args.no_state {
-        // One thread reads the checks back (and parses them) while this one
-        // records them, a few ahead at most.
+        // Reading the checks back is mostly parsing them: a thread a core
+        // (each every n-th check) parses while this one records them, in
+        // whatever order they come (each resource is recorded once), a few
+        // batches ahead at most.
+        let parts = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         std::thread::scope(|scope| {
-            let (read, checks) = std::sync::mpsc::sync_channel(READ_AHEAD);
+            let (read, batches) = std::sync::mpsc::sync_channel(READ_AHEAD);
             let spooled = &report.resources;
-            scope.spawn(move || {
-                for check in spooled.resources() {
-                    let check = check.map(|r| r.check).map_err(anyhow::Error::from);
-                    // The recording stopped (an error, or a busy lock).
-                    if read.send(check).is_err() {
-                        return;
+            for part in 0..parts {
+                let read = read.clone();
+                scope.spawn(move || {
+                    let mut batch = Vec::with_capacity(READ_BATCH);
+                    for check in spooled.stripe(part, parts) {
+                        batch.push(check.map(|r| r.check).map_err(anyhow::Error::from));
+                        if batch.len() == READ_BATCH {
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(READ_BATCH));
+                            // The recording stopped (an error, or a busy lock).
+                            if read.send(full).is_err() {
+                                return;
+                            }
+                        }
                     }
-                }
-            });
-            state::record_checks(&config.state, checks, config.now)
+                    let _ = read.send(batch);
+                });
+            }
+            drop(read);
+            state::record_checks(&config.state, batches.into_iter().flatten(), config.now)
         })
         .context("recording the checks in the state file")?;
     }
@@ -168,8 +181,10 @@ fn finish(
     })
 }
 
-/// Checks read back from the spool ahead of the state's recording.
-const READ_AHEAD: usize = 256;
+/// Batches of checks read back from the spool ahead of the state's
+/// recording, and checks in a batch.
+const READ_AHEAD: usize = 8;
+const READ_BATCH: usize = 64;
 
 /// The report where `--output` says, else on stdout.
 fn write_the_report(

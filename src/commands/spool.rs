@@ -125,21 +125,35 @@ impl Spooled {
 
     /// The checks in catalog order, each with whether an exemption covers it.
     pub fn resources(&self) -> impl Iterator<Item = io::Result<CheckedResource>> + '_ {
+        self.stripe(0, 1)
+    }
+
+    /// Every `parts`-th check from the `part`-th on, in catalog order: the
+    /// share of one of `parts` threads that read the checks back together.
+    pub fn stripe(
+        &self,
+        part: usize,
+        parts: usize,
+    ) -> impl Iterator<Item = io::Result<CheckedResource>> + '_ {
         let mut buffer = Vec::new();
-        self.places.iter().map(move |place| {
-            read_at(&self.file, place, &mut buffer)?;
-            // The `exempted` beside the check's fields is the place's own.
-            let check = serde_json::from_slice(&buffer).map_err(|err| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("reading back a check from the run's temporary file: {err}"),
-                )
-            })?;
-            Ok(CheckedResource {
-                check,
-                exempted: place.exempted,
+        self.places
+            .iter()
+            .skip(part)
+            .step_by(parts.max(1))
+            .map(move |place| {
+                read_at(&self.file, place, &mut buffer)?;
+                // The `exempted` beside the check's fields is the place's own.
+                let check = serde_json::from_slice(&buffer).map_err(|err| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("reading back a check from the run's temporary file: {err}"),
+                    )
+                })?;
+                Ok(CheckedResource {
+                    check,
+                    exempted: place.exempted,
+                })
             })
-        })
     }
 }
 
@@ -251,6 +265,12 @@ mod tests {
         let spooled = spooled(&[(2, c.clone()), (0, a.clone()), (3, d.clone())]);
         let read: Vec<CheckedResource> = spooled.resources().map(Result::unwrap).collect();
         assert_eq!(read, [a.clone(), c.clone(), d.clone()]);
+        // Two readers' stripes: every check once, each stripe in order.
+        let stripe = |part| -> Vec<CheckedResource> {
+            spooled.stripe(part, 2).map(Result::unwrap).collect()
+        };
+        assert_eq!(stripe(0), [a.clone(), d.clone()]);
+        assert_eq!(stripe(1), [c.clone()]);
         let summary = spooled.summary(&[Status::Dead]);
         assert_eq!(
             (summary.total, summary.exempted, summary.failing_policy),
