@@ -79,12 +79,11 @@ impl Listing {
 /// (a run lists 100,000 of them more than once); any other path is left to
 /// `file_stem`.
 fn id_of(path: &Path) -> Option<&str> {
-    let text = path.to_str()?;
-    let name = text.rsplit(std::path::is_separator).next()?;
-    match name.strip_suffix(".yaml") {
-        Some(stem) if !stem.is_empty() => Some(stem),
-        _ => path.file_stem()?.to_str(),
-    }
+    let listed = path.to_str().and_then(|text| {
+        let name = text.rsplit(std::path::is_separator).next()?;
+        name.strip_suffix(".yaml").filter(|stem| !stem.is_empty())
+    });
+    listed.or_else(|| path.file_stem()?.to_str())
 }
 
 /// Finds the entry files under `paths`: each directory's `*.yaml` files (not

@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::Outcome;
 use crate::catalog::{self, Entry};
 use crate::cli::{CheckArgs, CheckFormat};
+use crate::commands::add_to_batch;
 use crate::commands::free_in_background;
 use crate::commands::spool::{Spool, Spooled};
 use crate::config::Config;
@@ -145,14 +146,12 @@ fn finish(
                 scope.spawn(move || {
                     let mut batch = Vec::with_capacity(READ_BATCH);
                     for check in spooled.stripe(part, parts) {
-                        batch.push(check.map(|r| r.check).map_err(anyhow::Error::from));
-                        if batch.len() == READ_BATCH {
-                            let full =
-                                std::mem::replace(&mut batch, Vec::with_capacity(READ_BATCH));
-                            // The recording stopped (an error, or a busy lock).
-                            if read.send(full).is_err() {
-                                return;
-                            }
+                        let check = check.map(|r| r.check).map_err(anyhow::Error::from);
+                        // The recording stopped (an error, or a busy lock).
+                        if !add_to_batch(&mut batch, READ_BATCH, check, |full| {
+                            read.send(full).is_ok()
+                        }) {
+                            return;
                         }
                     }
                     let _ = read.send(batch);
@@ -527,14 +526,11 @@ fn load_and_gather(
                         // Only what judging needs is kept from here on: a
                         // large run holds no descriptions or claims while it
                         // probes.
-                        batch.push(entry.for_judging());
-                        if batch.len() == GATE_BATCH {
-                            // The receiver is gone only when the probing was
-                            // stopped.
-                            let full =
-                                std::mem::replace(&mut batch, Vec::with_capacity(GATE_BATCH));
-                            let _ = to_probe.blocking_send(full);
-                        }
+                        // The receiver is gone only when the probing was
+                        // stopped.
+                        add_to_batch(&mut batch, GATE_BATCH, entry.for_judging(), |full| {
+                            to_probe.blocking_send(full).is_ok()
+                        });
                     }
                 });
             if passed.is_ok() && !batch.is_empty() {

@@ -35,6 +35,18 @@ pub(crate) fn say(line: std::fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
+/// Adds `item` to `batch`; once the batch holds `size`, hands it to `send`
+/// and starts the next. False when `send` says the receiver is gone.
+pub(crate) fn add_to_batch<T>(
+    batch: &mut Vec<T>,
+    size: usize,
+    item: T,
+    send: impl FnOnce(Vec<T>) -> bool,
+) -> bool {
+    batch.push(item);
+    batch.len() < size || send(std::mem::replace(batch, Vec::with_capacity(size)))
+}
+
 /// Frees `value` on another thread. A large run's entries and reports are
 /// hundreds of thousands of small allocations; the command's answer need not
 /// wait while they are freed one by one (and if the process exits first, the
