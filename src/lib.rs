@@ -59,3 +59,14 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Man(args) => commands::docs::man(args),
     }
 }
+
+/// Frees `value` on another thread. A large run's entries and reports are
+/// hundreds of thousands of small allocations; the command's answer need not
+/// wait while they are freed one by one (and if the process exits first, the
+/// operating system takes them back at once).
+pub(crate) fn free_in_background<T: Send + 'static>(value: T) {
+    // Without a thread, free them here.
+    let _ = std::thread::Builder::new()
+        .name("free".into())
+        .spawn(move || drop(value));
+}

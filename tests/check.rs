@@ -268,7 +268,10 @@ fn one_thread_and_a_pool_of_threads_give_the_same_verdicts() {
     let (code, output) = verdicts("threads = 0\n");
     assert_eq!(code, Some(2), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("threads"), "{stderr}");
+    assert!(
+        stderr.contains("[probe] threads = 0 is out of range: 1..=256"),
+        "{stderr}"
+    );
 }
 
 #[test]

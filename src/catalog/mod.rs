@@ -78,7 +78,7 @@ impl Listing {
 /// A listed file's name is its last segment ending in `.yaml`, read at once
 /// (a run lists 100,000 of them more than once); any other path is left to
 /// `file_stem`.
-fn id_of(path: &Path) -> Option<&str> {
+pub fn id_of(path: &Path) -> Option<&str> {
     let listed = path.to_str().and_then(|text| {
         let name = text.rsplit(std::path::is_separator).next()?;
         name.strip_suffix(".yaml").filter(|stem| !stem.is_empty())

@@ -23,9 +23,9 @@ use crate::Outcome;
 use crate::catalog::{self, Entry};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::commands::add_to_batch;
-use crate::commands::free_in_background;
 use crate::commands::spool::{Spool, Spooled};
 use crate::config::Config;
+use crate::free_in_background;
 use crate::observation::{Observation, ResourceCheck, Signal, Status, Validators};
 use crate::policy::classify;
 use crate::policy::network::{self, NetworkHealth};
@@ -387,13 +387,7 @@ impl Selection {
         if self.only.is_none() && self.changed.is_none() {
             return (listing, catalog::Listing::default());
         }
-        let selected = |path: &Path| {
-            self.names(
-                path.file_stem()
-                    .and_then(|s| s.to_str())
-                    .unwrap_or_default(),
-            )
-        };
+        let selected = |path: &Path| self.names(catalog::id_of(path).unwrap_or_default());
         let (entry_paths, rest): (Vec<std::path::PathBuf>, Vec<_>) =
             listing.entry_paths.into_iter().partition(|p| selected(p));
         (
@@ -488,7 +482,7 @@ fn changed_files(dir: &Path, rev: &str) -> anyhow::Result<Vec<String>> {
         .chain(untracked.lines())
         .map(Path::new)
         .filter(|p| p.extension().is_some_and(|ext| ext == "yaml"))
-        .filter_map(|p| p.file_stem()?.to_str().map(str::to_owned))
+        .filter_map(|p| catalog::id_of(p).map(str::to_owned))
         .collect())
 }
 

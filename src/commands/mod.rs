@@ -47,17 +47,6 @@ pub(crate) fn add_to_batch<T>(
     batch.len() < size || send(std::mem::replace(batch, Vec::with_capacity(size)))
 }
 
-/// Frees `value` on another thread. A large run's entries and reports are
-/// hundreds of thousands of small allocations; the command's answer need not
-/// wait while they are freed one by one (and if the process exits first, the
-/// operating system takes them back at once).
-pub(crate) fn free_in_background<T: Send + 'static>(value: T) {
-    // Without a thread, free them here.
-    let _ = std::thread::Builder::new()
-        .name("free".into())
-        .spawn(move || drop(value));
-}
-
 /// The one way a command writes a file: a temporary file beside it, synced,
 /// then renamed over it, so a reader (a web server, a CI step) never sees half
 /// a file. The result is world-readable (0644), not the temporary file's 0600.

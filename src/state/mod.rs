@@ -159,7 +159,7 @@ pub fn record_checks<C: std::borrow::Borrow<ResourceCheck>>(
         });
         store::save(&settings.path, &state)?;
         // A state of 100,000 resources takes a while to free.
-        crate::commands::free_in_background(state);
+        crate::free_in_background(state);
         Ok(())
     })?;
     if let Locked::Busy { lock } = outcome {
