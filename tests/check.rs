@@ -92,7 +92,12 @@ fn ids(report: &Value) -> Vec<String> {
 }
 
 /// A GitHub API on wiremock: `o/alive` is fresh, `o/gone` is deleted,
-/// `o/old` moved to `n/new`.
+/// `o/old` moved to `n/new`. Shapes (only the fields catwatch reads) from
+/// GitHub's REST docs: "Get a repository"
+/// (https://docs.github.com/rest/repos/repos#get-a-repository), "List
+/// commits" (https://docs.github.com/rest/commits/commits#list-commits), and
+/// the 301 with `message` and `url` of a renamed repository ("HTTP
+/// redirects", https://docs.github.com/v3/#http-redirects).
 fn github_mocks(rt: &Runtime, server: &MockServer) {
     let repo = |full: &str| json!({"full_name": full, "archived": false, "disabled": false, "pushed_at": days_ago(2), "default_branch": "main"});
     let commits = json!([{"commit": {"committer": {"name": "a", "date": days_ago(2)}}}]);
