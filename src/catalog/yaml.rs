@@ -16,6 +16,8 @@ use saphyr::{Scalar, ScalarStyle};
 use saphyr_parser::{Event, Marker, Parser, Span, Tag};
 use serde_json::{Map, Value};
 
+mod block;
+
 /// The deepest nesting of mappings and sequences accepted. An entry needs 4.
 pub const MAX_DEPTH: usize = 128;
 
@@ -268,6 +270,17 @@ fn build(text: &str, record: bool) -> Result<(Value, Vec<(String, Located)>), Ya
         record,
         ..Builder::default()
     };
+    // Without positions, the common block style is read a line at a time;
+    // anything else, and every error, is saphyr's.
+    if !record && let Some(events) = block::events(text) {
+        let nowhere = Span::empty(Marker::new(0, 1, 0));
+        for event in events {
+            if builder.on_event(event, nowhere)? {
+                break;
+            }
+        }
+        return builder.finish();
+    }
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| {
