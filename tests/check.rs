@@ -458,6 +458,34 @@ fn an_unusable_temporary_directory_stops_the_run_before_any_probe() {
     assert!(asked.is_empty(), "nothing is probed: {asked:?}");
 }
 
+/// The report and the state are written side by side, each standing without
+/// the other: an `--output` whose directory cannot be made (a file stands
+/// where it would be) fails the run (exit 2, naming the file), and the
+/// checks that were made are recorded in the state all the same, so the
+/// next run still sends its conditional requests.
+#[test]
+fn a_report_that_cannot_be_written_exits_2_and_the_state_is_still_recorded() {
+    let (_rt, server) = github_server();
+    let dir = project(&server, &three_entries(), "");
+    std::fs::write(dir.path().join("a-file"), "").unwrap();
+    let output = catwatch(dir.path())
+        .args(["check", "--format", "json", "--output", "a-file/check.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("a-file"), "{stderr}");
+    assert!(output.stdout.is_empty(), "no report elsewhere");
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("state/catwatch-state.json")).unwrap(),
+    )
+    .unwrap();
+    let recorded = state.to_string();
+    for id in ["alive-repo", "gone-repo"] {
+        assert!(recorded.contains(id), "{id} is recorded: {recorded}");
+    }
+}
+
 /// Probing starts while the catalog is still being read, and a catalog the
 /// lint gate refuses late (its last file repeats the first file's URL) stops
 /// the probing at once: exit 2 with the gate's error, no report and no

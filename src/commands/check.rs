@@ -123,45 +123,28 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     finish(config, &args, report)
 }
 
-/// Writes the report, then records its checks in the state, each reading
-/// them back one by one from the spool (neither holds them whole), and ends
-/// the run with its verdict.
+/// Writes the report and records its checks in the state, side by side:
+/// each reads the checks back from the spool by positioned reads (neither
+/// moves the other's place, and neither holds them whole). Then ends the run
+/// with its verdict.
 fn finish(
     config: &Config,
     args: &CheckArgs,
     report: CheckReport<Spooled>,
 ) -> anyhow::Result<Outcome> {
-    write_the_report(config, args, &report)?;
-    if !args.no_state {
-        // Reading the checks back is mostly parsing them: a thread a core
-        // (each every n-th check) parses while this one records them, in
-        // whatever order they come (each resource is recorded once), a few
-        // batches ahead at most.
-        let parts = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        std::thread::scope(|scope| {
-            let (read, batches) = std::sync::mpsc::sync_channel(READ_AHEAD);
-            let spooled = &report.resources;
-            for part in 0..parts {
-                let read = read.clone();
-                scope.spawn(move || {
-                    let mut batch = Vec::with_capacity(READ_BATCH);
-                    for check in spooled.stripe(part, parts) {
-                        let check = check.map(|r| r.check).map_err(anyhow::Error::from);
-                        // The recording stopped (an error, or a busy lock).
-                        if !add_to_batch(&mut batch, READ_BATCH, check, |full| {
-                            read.send(full).is_ok()
-                        }) {
-                            return;
-                        }
-                    }
-                    let _ = read.send(batch);
-                });
-            }
-            drop(read);
-            state::record_checks(&config.state, batches.into_iter().flatten(), config.now)
-        })
-        .context("recording the checks in the state file")?;
-    }
+    std::thread::scope(|scope| {
+        let writing = scope.spawn(|| write_the_report(config, args, &report));
+        let recorded = if args.no_state {
+            Ok(())
+        } else {
+            record_the_state(config, &report.resources)
+                .context("recording the checks in the state file")
+        };
+        let written = writing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        written.and(recorded)
+    })?;
     if let Some(note) = &report.network {
         // The report is written; the run could not do its job.
         anyhow::bail!(
@@ -177,6 +160,34 @@ fn finish(
         Outcome::Clean
     } else {
         Outcome::Failed
+    })
+}
+
+/// Reading the checks back is mostly parsing them: a thread a core (each
+/// every n-th check) parses while this one records them, in whatever order
+/// they come (each resource is recorded once), a few batches ahead at most.
+fn record_the_state(config: &Config, spooled: &Spooled) -> anyhow::Result<()> {
+    let parts = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    std::thread::scope(|scope| {
+        let (read, batches) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        for part in 0..parts {
+            let read = read.clone();
+            scope.spawn(move || {
+                let mut batch = Vec::with_capacity(READ_BATCH);
+                for check in spooled.stripe(part, parts) {
+                    let check = check.map(|r| r.check).map_err(anyhow::Error::from);
+                    // The recording stopped (an error, or a busy lock).
+                    if !add_to_batch(&mut batch, READ_BATCH, check, |full| {
+                        read.send(full).is_ok()
+                    }) {
+                        return;
+                    }
+                }
+                let _ = read.send(batch);
+            });
+        }
+        drop(read);
+        state::record_checks(&config.state, batches.into_iter().flatten(), config.now)
     })
 }
 
