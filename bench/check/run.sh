@@ -39,10 +39,12 @@
 #
 # Output: bench/check/results/summary.md (printed at the end): the medians
 # per tool and size, the ratios catwatch/lychee, the second-run line, and
-# every run; runs.jsonl with the raw figures; the last report, /usr/bin/time
-# output and fixture stats of each kind next to it (not tracked by git).
+# every run; runs.jsonl with the raw figures; the last report, timing and
+# fixture stats of each kind next to it (not tracked by git).
 #
-# Columns: wall, CPU (user + sys) and peak RSS from /usr/bin/time -v.
+# Columns: wall, CPU (user + sys) and peak RSS, as bench/check/timed.c reads
+# them from the kernel for each tool alike (wait4's rusage, unrounded; GNU
+# time -v rounds CPU to 10 ms, a tenth of the figure at 1,000 URLs).
 # "requests" is the fixture's count of every request (HEAD, GET, other);
 # "req/URL" counts one request per redirect hop as due:
 # requests / (URLs + redirect hops), so 1.00 is one request per URL and per
@@ -82,7 +84,7 @@ results="$here/results"
 work="$(mktemp -d)"
 mkdir -p "$results"
 
-for tool in /usr/bin/time python3 curl; do
+for tool in python3 curl cc; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 2; }
 done
 
@@ -90,8 +92,10 @@ echo "== building (release)"
 cargo build --release --quiet --bin catwatch --example fixture_server
 # Copy at once: a shared target directory may be relinked by another checkout.
 cp "$target/release/catwatch" "$target/release/examples/fixture_server" "$work/"
+cc -O2 -Wall -Wextra -o "$work/timed" "$here/timed.c"
 catwatch="$work/catwatch"
 fixture="$work/fixture_server"
+timed="$work/timed"
 
 fixture_pid=""
 port=""
@@ -131,25 +135,18 @@ record() {
   python3 - "$@" >>"$results/runs.jsonl" <<'PY'
 import json, sys
 tool, run_pass, size, run, time_file, stats_file, summary_file = sys.argv[1:8]
-fields = {}
-for line in open(time_file):
-    if ": " in line:
-        key, value = line.strip().rsplit(": ", 1)
-        fields[key] = value
-def seconds(text):
-    parts = [float(p) for p in text.split(":")]
-    return sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+timed = json.load(open(time_file))
 stats = json.load(open(stats_file))
 summary = json.load(open(summary_file))
-wall = seconds(fields["Elapsed (wall clock) time (h:mm:ss or m:ss)"])
+wall = timed["wall_s"]
 requests = stats["head"] + stats["get"] + stats["other"]
 pages = stats["validator_pages"]
 print(json.dumps({
     "tool": tool, "pass": int(run_pass), "urls": int(size), "run": int(run),
     "hops": summary["hops"], "validator_urls": summary["validator_urls"],
     "wall_s": wall,
-    "cpu_s": float(fields["User time (seconds)"]) + float(fields["System time (seconds)"]),
-    "peak_mb": int(fields["Maximum resident set size (kbytes)"]) / 1024,
+    "cpu_s": timed["user_s"] + timed["sys_s"],
+    "peak_mb": timed["max_rss_kb"] / 1024,
     "probing_s": stats["busy_ms"] / 1000, "outside_s": wall - stats["busy_ms"] / 1000,
     "requests": requests, "head": stats["head"], "get": stats["get"],
     "req_per_url": requests / (int(size) + summary["hops"]),
@@ -221,9 +218,8 @@ catwatch_pass() {
   local base="$results/catwatch-$size-pass$pass"
   echo "== catwatch check, $size URLs, round $round, pass $pass"
   set +e
-  /usr/bin/time -v -o "$base.time" \
-    "$catwatch" --config "$dir/catwatch.toml" check --format json --quiet \
-    >"$base.json" 2>"$base.stderr"
+  "$timed" "$base.time" "$base.json" "$base.stderr" -- \
+    "$catwatch" --config "$dir/catwatch.toml" check --format json --quiet
   code=$?
   set -e
   stats "$base.stats.json"
@@ -266,10 +262,9 @@ for size in $SIZES; do
       base="$results/lychee-$size"
       echo "== lychee, $size URLs, round $round"
       set +e
-      /usr/bin/time -v -o "$base.time" \
+      "$timed" "$base.time" "$base.json" "$base.stderr" -- \
         "$lychee_bin" --no-progress --format json --max-concurrency "$CONCURRENCY" \
-        --max-retries 2 --timeout 10 "${lychee_extra[@]}" "$dir/lychee/urls.txt" \
-        >"$base.json" 2>"$base.stderr"
+        --max-retries 2 --timeout 10 "${lychee_extra[@]}" "$dir/lychee/urls.txt"
       code=$?
       set -e
       stats "$base.stats.json"
