@@ -486,6 +486,117 @@ fn a_report_that_cannot_be_written_exits_2_and_the_state_is_still_recorded() {
     }
 }
 
+/// Two runs sharing one state file, the second starting and ending while the
+/// first is still probing (its one page is held by the server until then):
+/// the first records its checks as they come onto the state it read at its
+/// start, sees at the end that the file is not that one any more, and
+/// records them onto the state as the second left it. Both runs' resources
+/// are in the file.
+#[test]
+fn a_run_that_ends_while_another_probes_is_not_overwritten_by_it() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (arrived, held_arrived) = std::sync::mpsc::channel::<()>();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let released = std::sync::Arc::new(std::sync::Mutex::new(released));
+    // Plain HTTP/1.1, one request a connection: robots.txt is not there,
+    // /quick answers at once, /held once the test releases it.
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let (arrived, released) = (arrived.clone(), released.clone());
+            std::thread::spawn(move || {
+                let mut head = String::new();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                while reader.read_line(&mut head).is_ok_and(|n| n > 2) {
+                    if head.ends_with("\r\n\r\n") {
+                        break;
+                    }
+                }
+                let path = head.split(' ').nth(1).unwrap_or_default().to_owned();
+                let status = match path.as_str() {
+                    "/held" => {
+                        let _ = arrived.send(());
+                        let _ = released.lock().unwrap().recv();
+                        "200 OK"
+                    }
+                    "/quick" => "200 OK",
+                    _ => "404 Not Found",
+                };
+                let body = "<html><body>a page</body></html>";
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    // The catalog names a host; `[probe] resolve` points it at the server.
+    let base = format!("http://pages.test:{port}");
+    let entries = [
+        (
+            "held",
+            entry_yaml("held", &[(&format!("{base}/held"), "landing")], ""),
+        ),
+        (
+            "theirs",
+            entry_yaml("theirs", &[(&format!("{base}/quick"), "landing")], ""),
+        ),
+    ];
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("catwatch.toml"),
+        format!(
+            "catalog = \"catalog\"\n{}",
+            probe_settings(&format!("resolve = [\"pages.test:{port}:127.0.0.1\"]\n"))
+        ),
+    )
+    .unwrap();
+    write_catalog(dir.path(), &entries);
+    let mut first = platforms::catwatch_command(dir.path())
+        .args(["check", "--format", "json", "--quiet", "--only", "held"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Until the page is asked for; a run that ended before that failed.
+    while held_arrived
+        .recv_timeout(std::time::Duration::from_millis(100))
+        .is_err()
+    {
+        if first.try_wait().unwrap().is_some() {
+            let output = first.wait_with_output().unwrap();
+            panic!("the first run ended: {output:?}");
+        }
+    }
+    let second = catwatch(dir.path())
+        .args(["check", "--format", "json", "--quiet", "--only", "theirs"])
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(0), "{second:?}");
+    release.send(()).unwrap();
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("state/catwatch-state.json")).unwrap(),
+    )
+    .unwrap();
+    for id in ["held", "theirs"] {
+        assert_eq!(
+            state["resources"][id]["observed"]["status"], "ok",
+            "{id}: {state}"
+        );
+    }
+    assert_eq!(state["runs"].as_array().unwrap().len(), 2, "{state}");
+}
+
 /// Probing starts while the catalog is still being read, and a catalog the
 /// lint gate refuses late (its last file repeats the first file's URL) stops
 /// the probing at once: exit 2 with the gate's error, no report and no

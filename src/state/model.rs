@@ -28,9 +28,12 @@ pub const RUNS_KEPT: usize = 30;
 /// How many delivery records the state keeps, for de-duplication and audit.
 pub const DELIVERIES_KEPT: usize = 500;
 
-/// The whole state file.
+/// The whole state file. Its resources are parsed ([`ResourceState`]), or
+/// kept as the text the file holds for each ([`RawResource`]) by a `check`
+/// run that records its checks as they come (`state::EarlyRecording`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct State {
+#[serde(bound(deserialize = "R: Deserialize<'de>"))]
+pub struct State<R = ResourceState> {
     pub version: u32,
     /// The heartbeat: the start time (`now`) of the last monitor run that
     /// completed its judging.
@@ -43,7 +46,7 @@ pub struct State {
     pub runs: Vec<RunRecord>,
     /// By entry id.
     #[serde(default)]
-    pub resources: BTreeMap<String, ResourceState>,
+    pub resources: BTreeMap<String, R>,
     /// Entries that left the catalog, by id.
     #[serde(default)]
     pub retired: BTreeMap<String, Retired>,
@@ -59,8 +62,8 @@ pub struct State {
     pub needs_baseline: bool,
 }
 
-impl Default for State {
-    fn default() -> State {
+impl<R> Default for State<R> {
+    fn default() -> State<R> {
         State {
             version: STATE_VERSION,
             last_successful_run: None,
@@ -430,7 +433,7 @@ pub struct DeliveryRecord {
     pub error: Option<String>,
 }
 
-impl State {
+impl<R> State<R> {
     /// Whether `key` already reached `channel` (or was given up on there).
     pub fn was_handled(&self, key: &str, channel: Channel) -> bool {
         self.deliveries
@@ -449,14 +452,36 @@ impl State {
         let excess = self.deliveries.len().saturating_sub(DELIVERIES_KEPT);
         self.deliveries.drain(..excess);
     }
+}
 
-    /// Validators of every resource, by URL.
-    pub fn validators(&self) -> std::collections::HashMap<String, Validators> {
-        self.resources
-            .values()
-            .flat_map(|r| r.validators.iter())
-            .map(|(url, v)| (url.clone(), v.clone()))
-            .collect()
+/// One resource's state as the compact JSON the state file holds for it,
+/// unparsed: some 660 bytes where the parsed [`ResourceState`] takes about
+/// twice that, so a run can hold 100,000 of them while it probes. Written
+/// back as it is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawResource(Box<serde_json::value::RawValue>);
+
+impl RawResource {
+    /// The resource's text, written into a buffer this thread keeps from
+    /// one call to the next and then copied out at its exact size: a text
+    /// grown in place leaves a trail of outgrown buffers behind it, which
+    /// 100,000 resources turn into tens of megabytes of scattered free
+    /// memory.
+    pub fn of(resource: &ResourceState) -> serde_json::Result<RawResource> {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        SCRATCH.with_borrow_mut(|scratch| {
+            scratch.clear();
+            serde_json::to_writer(&mut *scratch, resource)?;
+            let text = std::str::from_utf8(scratch).map_err(serde::ser::Error::custom)?;
+            serde_json::from_str(text).map(RawResource)
+        })
+    }
+
+    pub fn parse(&self) -> serde_json::Result<ResourceState> {
+        serde_json::from_str(self.0.get())
     }
 }
 

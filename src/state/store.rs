@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 
-use super::model::{STATE_VERSION, State};
+use super::model::{RawResource, STATE_VERSION, State};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -102,6 +102,17 @@ impl Loaded {
             Loaded::Quarantined { state, .. } => state,
         }
     }
+}
+
+/// Parses a state file of this very version with its resources kept as
+/// text ([`RawResource`]), streaming it; `None` for anything else (another
+/// version, or a file [`parse_file`] is to judge).
+pub fn parse_raw(file: &File) -> Option<State<RawResource>> {
+    let reader =
+        std::io::BufReader::with_capacity(1 << 16, std::io::Read::take(file, MAX_STATE_BYTES));
+    serde_json::from_reader::<_, State<RawResource>>(reader)
+        .ok()
+        .filter(|state| state.version == STATE_VERSION)
 }
 
 /// Parses a state file, streaming it (at most [`MAX_STATE_BYTES`] of it): its
@@ -257,7 +268,7 @@ fn make_state_dir(dir: &Path) -> std::io::Result<()> {
 
 /// Writes the state atomically: a reader (or a crash) sees the old file or the
 /// new one, never a mix.
-pub fn save(path: &Path, state: &State) -> Result<(), StoreError> {
+pub fn save<R: serde::Serialize>(path: &Path, state: &State<R>) -> Result<(), StoreError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -468,18 +479,18 @@ mod tests {
         };
         git(&["init", "--quiet"]);
         let state = repo.path().join("state/catwatch-state.json");
-        save(&state, &State::default()).unwrap();
+        save(&state, &<State>::default()).unwrap();
         assert!(state.is_file());
         assert_eq!(git(&["status", "--porcelain", "--untracked-files=all"]), "");
 
         let elsewhere = tempfile::tempdir().unwrap();
         let state = elsewhere.path().join("deep/state.json");
-        save(&state, &State::default()).unwrap();
+        save(&state, &<State>::default()).unwrap();
         assert!(!elsewhere.path().join("deep/.gitignore").exists());
 
         let existing = repo.path().join("kept");
         std::fs::create_dir(&existing).unwrap();
-        save(&existing.join("state.json"), &State::default()).unwrap();
+        save(&existing.join("state.json"), &<State>::default()).unwrap();
         assert!(!existing.join(".gitignore").exists());
     }
     use super::*;
@@ -522,10 +533,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.json");
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        save(&path, &State::default()).unwrap();
+        save(&path, &<State>::default()).unwrap();
         assert_eq!(mode(&path), 0o644);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-        save(&path, &State::default()).unwrap();
+        save(&path, &<State>::default()).unwrap();
         assert_eq!(mode(&path), 0o640);
     }
 
@@ -533,7 +544,7 @@ mod tests {
     fn a_killed_writers_temporary_file_is_removed_by_the_next_load() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.json");
-        save(&path, &State::default()).unwrap();
+        save(&path, &<State>::default()).unwrap();
         std::fs::write(dir.path().join(".s.json.Ab12Cd.tmp"), "{\"vers").unwrap();
         std::fs::write(dir.path().join(".other.json.Ab12Cd.tmp"), "keep").unwrap();
         assert!(matches!(load(&path, now()).unwrap(), Loaded::Existing(_)));
