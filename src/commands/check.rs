@@ -52,7 +52,7 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     if let Some(note) = others_with_errors(config, &others) {
         eprintln!("{note}");
     }
-    let (known, recorder) = if args.no_state {
+    let (known, mut recorder) = if args.no_state {
         (state::Known::default(), None)
     } else {
         let (known, recorder) = Recorder::start(config).context("reading the state file")?;
@@ -97,7 +97,7 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
                 Some(&at) => {
                     let resource = CheckedResource { check, exempted };
                     let put = spool.put(at, &resource);
-                    if let Some(recorder) = &recorder {
+                    if let Some(recorder) = &mut recorder {
                         recorder.add(resource.check);
                     }
                     put
@@ -180,16 +180,23 @@ fn finish(
 /// from another left the old ones' memory scattered in the loader's arena:
 /// 20 MB more at the peak of a second run over 100,000 resources).
 struct Recorder {
-    judged: std::sync::mpsc::Sender<ResourceCheck>,
+    judged: std::sync::mpsc::Sender<Vec<ResourceCheck>>,
+    /// Checks cross to the recorder a batch at a time: its thread is woken
+    /// once a batch, not once a check (a wake-up a check cost some 0.08 CPU
+    /// s at 10,000 checks, measured).
+    batch: Vec<ResourceCheck>,
     thread: std::thread::JoinHandle<Option<state::EarlyRecording>>,
 }
+
+/// Checks in a batch handed to the recorder.
+const RECORD_BATCH: usize = 64;
 
 impl Recorder {
     /// Loads the state on the recorder's thread; what the run needs of it
     /// before probing comes back at once.
     fn start(config: &Config) -> anyhow::Result<(state::Known, Recorder)> {
         let (loaded, known) = std::sync::mpsc::sync_channel(1);
-        let (judged, checks) = std::sync::mpsc::channel::<ResourceCheck>();
+        let (judged, batches) = std::sync::mpsc::channel::<Vec<ResourceCheck>>();
         let (settings, now) = (config.state.clone(), config.now);
         let thread = std::thread::Builder::new()
             .name("record".into())
@@ -204,13 +211,17 @@ impl Recorder {
                 let _ = loaded.send(Ok(known));
                 // None: the state is recorded at the end, read back.
                 let mut early = early?;
-                for check in checks {
+                for check in batches.into_iter().flatten() {
                     early.add(&check, now);
                 }
                 Some(early)
             })
             .context("starting the thread that records the state")?;
-        let recorder = Recorder { judged, thread };
+        let recorder = Recorder {
+            judged,
+            batch: Vec::with_capacity(RECORD_BATCH),
+            thread,
+        };
         match known.recv() {
             Ok(known) => Ok((known?, recorder)),
             Err(_) => {
@@ -225,12 +236,18 @@ impl Recorder {
     /// One judged check (each resource once). A recorder that stopped (no
     /// usable state to record into) takes none; the state is then recorded
     /// at the end.
-    fn add(&self, check: ResourceCheck) {
-        let _ = self.judged.send(check);
+    fn add(&mut self, check: ResourceCheck) {
+        let judged = &self.judged;
+        add_to_batch(&mut self.batch, RECORD_BATCH, check, |full| {
+            judged.send(full).is_ok()
+        });
     }
 
     /// Every check sent: what was recorded, if anything.
     fn finish(self) -> Option<state::EarlyRecording> {
+        if !self.batch.is_empty() {
+            let _ = self.judged.send(self.batch);
+        }
         drop(self.judged);
         self.thread
             .join()
