@@ -132,10 +132,11 @@ pub fn run(config: &Config, args: CheckArgs) -> anyhow::Result<Outcome> {
     finish(config, &args, report, early)
 }
 
-/// Writes the report and records its checks in the state, side by side:
-/// each reads the checks back from the spool by positioned reads (neither
-/// moves the other's place, and neither holds them whole). Then ends the run
-/// with its verdict.
+/// Writes the report (its checks copied from the spool) and saves the state
+/// they were recorded in, side by side: should the state have to read the
+/// checks back after all (`record_the_state`), both read the spool by
+/// positioned reads, neither moving the other's place nor holding them
+/// whole. Then ends the run with its verdict.
 fn finish(
     config: &Config,
     args: &CheckArgs,

@@ -108,11 +108,14 @@ impl Loaded {
 /// text ([`RawResource`]), streaming it; `None` for anything else (another
 /// version, or a file [`parse_file`] is to judge).
 pub fn parse_raw(file: &File) -> Option<State<RawResource>> {
-    let reader =
-        std::io::BufReader::with_capacity(1 << 16, std::io::Read::take(file, MAX_STATE_BYTES));
-    serde_json::from_reader::<_, State<RawResource>>(reader)
+    serde_json::from_reader::<_, State<RawResource>>(reader(file))
         .ok()
         .filter(|state| state.version == STATE_VERSION)
+}
+
+/// The state file from where it stands, at most [`MAX_STATE_BYTES`] of it.
+fn reader(file: &File) -> std::io::BufReader<std::io::Take<&File>> {
+    std::io::BufReader::with_capacity(1 << 16, std::io::Read::take(file, MAX_STATE_BYTES))
 }
 
 /// Parses a state file, streaming it (at most [`MAX_STATE_BYTES`] of it): its
@@ -120,10 +123,7 @@ pub fn parse_raw(file: &File) -> Option<State<RawResource>> {
 /// only. One pass for a state this version reads; a second, of the version
 /// only, to say why another is not one.
 pub fn parse_file(file: File) -> Result<State, String> {
-    use std::io::{BufReader, Read, Seek};
-    fn reader(file: &File) -> BufReader<std::io::Take<&File>> {
-        BufReader::with_capacity(1 << 16, file.take(MAX_STATE_BYTES))
-    }
+    use std::io::Seek;
     let whole = serde_json::from_reader::<_, State>(reader(&file));
     if let Ok(state) = whole
         && (1..=STATE_VERSION).contains(&state.version)
