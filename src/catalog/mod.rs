@@ -64,6 +64,11 @@ pub struct Listing {
     /// Entry files, sorted by path.
     pub entry_paths: Vec<PathBuf>,
     pub strays: Vec<Stray>,
+    /// The entry paths no directory listing showed as regular files (named
+    /// directly, or listed as a link, a FIFO, a device), sorted: each is
+    /// looked at before it is opened ([`read::read_entry`]). The rest are
+    /// opened by name in their directory ([`read::EntryReader`]).
+    pub not_listed_regular: Vec<PathBuf>,
 }
 
 impl Listing {
@@ -71,6 +76,23 @@ impl Listing {
     /// file name, which the gate enforces).
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.entry_paths.iter().filter_map(|path| id_of(path))
+    }
+
+    /// The listed files at `paths` (a part of [`Listing::entry_paths`]),
+    /// read on this thread, through `reader`'s open directory where the
+    /// listing vouched for a regular file.
+    fn read_serially(&self, paths: &[PathBuf], reader: &mut read::EntryReader) -> Vec<SourceFile> {
+        paths
+            .iter()
+            .map(|path| SourceFile {
+                path: path.clone(),
+                content: if self.not_listed_regular.binary_search(path).is_ok() {
+                    read::read_entry(path)
+                } else {
+                    reader.read_listed(path)
+                },
+            })
+            .collect()
     }
 }
 
@@ -93,6 +115,7 @@ pub fn id_of(path: &Path) -> Option<&str> {
 pub fn list(paths: &[PathBuf]) -> Result<Listing, CatalogError> {
     let mut entry_paths = Vec::new();
     let mut strays = Vec::new();
+    let mut not_listed_regular = Vec::new();
     for path in paths {
         let unreadable = |e: std::io::Error| CatalogError::Unreadable {
             path: path.clone(),
@@ -108,6 +131,7 @@ pub fn list(paths: &[PathBuf]) -> Result<Listing, CatalogError> {
                 });
             }
             entry_paths.push(path.clone());
+            not_listed_regular.push(path.clone());
             continue;
         }
         for item in std::fs::read_dir(path).map_err(unreadable)? {
@@ -118,8 +142,13 @@ pub fn list(paths: &[PathBuf]) -> Result<Listing, CatalogError> {
                 continue;
             }
             let child = item.path();
-            let directory = item.file_type().is_ok_and(|t| t.is_dir());
+            // The listing's own word on the kind (d_type): no look at the file.
+            let kind = item.file_type();
+            let directory = kind.as_ref().is_ok_and(|t| t.is_dir());
             if name.ends_with(".yaml") && !directory {
+                if !kind.is_ok_and(|t| t.is_file()) {
+                    not_listed_regular.push(child.clone());
+                }
                 entry_paths.push(child);
             } else {
                 strays.push(Stray {
@@ -135,9 +164,12 @@ pub fn list(paths: &[PathBuf]) -> Result<Listing, CatalogError> {
     entry_paths.dedup();
     strays.sort();
     strays.dedup();
+    not_listed_regular.sort();
+    not_listed_regular.dedup();
     Ok(Listing {
         entry_paths,
         strays,
+        not_listed_regular,
     })
 }
 
@@ -145,41 +177,30 @@ pub fn list(paths: &[PathBuf]) -> Result<Listing, CatalogError> {
 pub fn gather(paths: &[PathBuf]) -> Result<Gathered, CatalogError> {
     let listing = list(paths)?;
     Ok(Gathered {
-        files: read_files(&listing.entry_paths),
+        files: read_files(&listing),
         strays: listing.strays,
     })
 }
 
-/// The files at `paths`, read on this thread (a pool worker's share).
-fn read_serially(paths: &[PathBuf]) -> Vec<SourceFile> {
-    paths
-        .iter()
-        .map(|path| SourceFile {
-            path: path.clone(),
-            content: read::read_entry(path),
-        })
-        .collect()
-}
-
-/// Reads every file at `paths` (on every core), in order.
-pub fn read_files(paths: &[PathBuf]) -> Vec<SourceFile> {
-    let contents = parallel_map(paths, |p| read::read_entry(p));
-    paths
-        .iter()
-        .zip(contents)
-        .map(|(path, content)| SourceFile {
-            path: path.clone(),
-            content,
-        })
-        .collect()
+/// Reads every file the listing holds (on every core), in order.
+pub fn read_files(listing: &Listing) -> Vec<SourceFile> {
+    parallel_parts(&listing.entry_paths, |paths| {
+        listing.read_serially(paths, &mut read::EntryReader::default())
+    })
 }
 
 /// Maps `f` over `items` on every core, keeping order: a 100,000-entry
-/// catalog is mostly syscalls and parsing. Used to read here and to judge in lint.
+/// catalog is mostly syscalls and parsing. Used to judge in lint.
 pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    parallel_parts(items, |part| part.iter().map(&f).collect())
+}
+
+/// `items` cut in one part a core, each mapped by `f` on a thread of its own
+/// (at once when there are few), the results kept in order.
+fn parallel_parts<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || items.len() < 64 {
-        return items.iter().map(&f).collect();
+        return f(items);
     }
     let chunk = items.len().div_ceil(threads);
     std::thread::scope(|scope| {
@@ -187,7 +208,7 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
             .chunks(chunk)
             .map(|part| {
                 let f = &f;
-                scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())
+                scope.spawn(move || f(part))
             })
             .collect();
         handles
@@ -241,12 +262,14 @@ pub fn stream_entries(
         for _ in 0..workers {
             let (next, done, chunks) = (&next, done.clone(), &chunks);
             scope.spawn(move || {
+                let mut reader = read::EntryReader::default();
                 loop {
                     let at = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     let Some(paths) = chunks.get(at) else {
                         return;
                     };
-                    let judged: Vec<crate::lint::FileResult> = read_serially(paths)
+                    let judged: Vec<crate::lint::FileResult> = listing
+                        .read_serially(paths, &mut reader)
                         .iter()
                         .map(|file| crate::lint::judge_file(file, dates, purpose))
                         .collect();
@@ -313,6 +336,47 @@ mod tests {
                 path.display()
             );
         }
+    }
+
+    /// Only what the directory listing showed as a regular file is opened by
+    /// name; a link or a FIFO listed, and a file named directly, are looked
+    /// at first, and refused without being opened.
+    #[cfg(unix)]
+    #[test]
+    fn the_listing_vouches_only_for_regular_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("a.yaml");
+        std::fs::write(&plain, "id: a\n").unwrap();
+        let link = dir.path().join("link.yaml");
+        std::os::unix::fs::symlink(&plain, &link).unwrap();
+        let fifo = dir.path().join("fifo.yaml");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(status.is_ok_and(|s| s.success()), "mkfifo is needed");
+        let elsewhere = tempfile::tempdir().unwrap();
+        let named = elsewhere.path().join("b.yaml");
+        std::fs::write(&named, "id: b\n").unwrap();
+        let listing = list(&[dir.path().to_path_buf(), named.clone()]).unwrap();
+        let mut expected = vec![fifo.clone(), link.clone(), named.clone()];
+        expected.sort();
+        assert_eq!(listing.not_listed_regular, expected);
+        let files = read_files(&listing);
+        let content = |path: &Path| {
+            files
+                .iter()
+                .find(|file| file.path == path)
+                .map(|file| file.content.clone())
+                .unwrap()
+        };
+        assert_eq!(content(&plain).unwrap(), "id: a\n");
+        assert_eq!(content(&named).unwrap(), "id: b\n");
+        assert_eq!(
+            content(&link),
+            Err(ReadProblem::NotRegular("a symbolic link"))
+        );
+        assert_eq!(
+            content(&fifo),
+            Err(ReadProblem::NotRegular("a FIFO (named pipe)"))
+        );
     }
 
     fn load_entries_today(dir: &Path) -> Result<Vec<Entry>, CatalogError> {

@@ -137,22 +137,131 @@ pub enum Links {
 /// only (a FIFO, a device such as `/dev/zero`, a directory is refused before
 /// it is opened, so nothing blocks or fills memory), at most `cap` bytes.
 pub fn read_capped(path: &Path, cap: u64, links: Links) -> Result<Vec<u8>, ReadProblem> {
-    let io = |e: std::io::Error| ReadProblem::Io(e.to_string());
     let file = open_capped(path, cap, links)?;
     let size = file.metadata().map_err(io)?.len();
-    let mut bytes = Vec::with_capacity(usize::try_from(size.min(cap)).unwrap_or(0) + 1);
-    file.take(cap + 1).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() as u64 > cap {
+    read_opened(&file, size, cap)
+}
+
+fn io(e: std::io::Error) -> ReadProblem {
+    ReadProblem::Io(e.to_string())
+}
+
+/// The bytes of an opened regular file that measured `size` when it was
+/// looked at, at most `cap`. A read that reaches `size` with room left over
+/// ends it: the file was that long, and asking again only to be told so is
+/// a second system call a file. A file that grew meanwhile fills the room
+/// and is read on to its end or past `cap`.
+fn read_opened(mut file: &std::fs::File, size: u64, cap: u64) -> Result<Vec<u8>, ReadProblem> {
+    if size > cap {
         return Err(ReadProblem::TooLarge);
     }
+    let mut bytes = vec![0u8; usize::try_from(size).unwrap_or(0) + 1];
+    let mut filled = 0;
+    loop {
+        let read = match file.read(&mut bytes[filled..]) {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(e)),
+        };
+        filled += read;
+        if read == 0 {
+            break;
+        }
+        if filled as u64 > cap {
+            return Err(ReadProblem::TooLarge);
+        }
+        if filled as u64 == size && filled < bytes.len() {
+            break;
+        }
+        if filled == bytes.len() {
+            let room = bytes
+                .len()
+                .saturating_mul(2)
+                .min(usize::try_from(cap).unwrap_or(usize::MAX).saturating_add(1));
+            bytes.resize(room, 0);
+        }
+    }
+    bytes.truncate(filled);
     Ok(bytes)
+}
+
+/// Reads the entry files a directory listing showed as regular files, by
+/// name from their directory, kept open between files: one lookup of one
+/// name a file, where [`read_entry`] walks the whole path twice (to look,
+/// then to open). The open itself refuses what the listing did not see: it
+/// follows no link, does not wait on a FIFO (`O_NONBLOCK`), takes no
+/// terminal, and the opened file must still be a regular file within the
+/// cap. A file the listing did not vouch for goes to [`read_entry`].
+#[derive(Debug, Default)]
+pub struct EntryReader {
+    #[cfg(unix)]
+    directory: Option<(std::path::PathBuf, rustix::fd::OwnedFd)>,
+}
+
+impl EntryReader {
+    /// One listed entry file's text.
+    pub fn read_listed(&mut self, path: &Path) -> Result<String, ReadProblem> {
+        decode(self.listed_bytes(path)?)
+    }
+
+    #[cfg(unix)]
+    fn listed_bytes(&mut self, path: &Path) -> Result<Vec<u8>, ReadProblem> {
+        use rustix::fs::{Mode, OFlags};
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return read_capped(path, MAX_FILE_BYTES, Links::Refuse);
+        };
+        let directory = self.directory(parent)?;
+        let flags =
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let file = match rustix::fs::openat(directory, name, flags, Mode::empty()) {
+            Ok(fd) => std::fs::File::from(fd),
+            // What O_NOFOLLOW answers for a link: one put in the file's
+            // place since the listing.
+            Err(rustix::io::Errno::LOOP) => {
+                return Err(ReadProblem::NotRegular("a symbolic link"));
+            }
+            Err(errno) => return Err(io(errno.into())),
+        };
+        let opened = file.metadata().map_err(io)?;
+        if let Some(kind) = non_regular_kind(&opened) {
+            return Err(ReadProblem::NotRegular(kind));
+        }
+        read_opened(&file, opened.len(), MAX_FILE_BYTES)
+    }
+
+    #[cfg(not(unix))]
+    fn listed_bytes(&mut self, path: &Path) -> Result<Vec<u8>, ReadProblem> {
+        read_capped(path, MAX_FILE_BYTES, Links::Refuse)
+    }
+
+    /// The open directory `parent` (`.` for a bare name), opened once for
+    /// all the files listed in it.
+    #[cfg(unix)]
+    fn directory(&mut self, parent: &Path) -> Result<&rustix::fd::OwnedFd, ReadProblem> {
+        use rustix::fs::{Mode, OFlags};
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        if self
+            .directory
+            .as_ref()
+            .is_none_or(|(path, _)| path != parent)
+        {
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            let fd =
+                rustix::fs::open(parent, flags, Mode::empty()).map_err(|errno| io(errno.into()))?;
+            self.directory = Some((parent.to_path_buf(), fd));
+        }
+        Ok(&self.directory.as_ref().expect("opened above").1)
+    }
 }
 
 /// [`read_capped`]'s checks, and the file they passed, for a reader that
 /// streams it (the state file: its text is never held whole). The reader
 /// reads at most `cap` bytes of it.
 pub fn open_capped(path: &Path, cap: u64, links: Links) -> Result<std::fs::File, ReadProblem> {
-    let io = |e: std::io::Error| ReadProblem::Io(e.to_string());
     let before = match links {
         Links::Refuse => std::fs::symlink_metadata(path),
         Links::Follow => std::fs::metadata(path),
@@ -271,6 +380,92 @@ mod tests {
         assert_eq!(
             read_entry(&fifo),
             Err(ReadProblem::NotRegular("a FIFO (named pipe)"))
+        );
+    }
+
+    /// The reader that opens listed files by name gives what [`read_entry`]
+    /// gives for regular files, of any size up to the cap and past it, and
+    /// refuses a link, a FIFO or a directory put in a listed file's place at
+    /// once, without following or waiting on it.
+    #[cfg(unix)]
+    #[test]
+    fn listed_files_read_by_name_as_read_entry_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut reader = EntryReader::default();
+        for size in [0usize, 1, 2047, 2048, 4096, MAX_FILE_BYTES as usize] {
+            let path = dir.path().join(format!("size-{size}.yaml"));
+            let text: String = (0..size)
+                .map(|at| (b'a' + (at % 26) as u8) as char)
+                .collect();
+            std::fs::write(&path, &text).unwrap();
+            assert_eq!(reader.read_listed(&path), read_entry(&path), "{size} bytes");
+            assert_eq!(reader.read_listed(&path).unwrap(), text);
+        }
+        let big = dir.path().join("big.yaml");
+        std::fs::write(&big, vec![b'a'; MAX_FILE_BYTES as usize + 1]).unwrap();
+        assert_eq!(reader.read_listed(&big), Err(ReadProblem::TooLarge));
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(&bad, b"id: a\n\xff\n").unwrap();
+        assert_eq!(reader.read_listed(&bad), read_entry(&bad));
+        assert!(matches!(
+            reader.read_listed(&bad),
+            Err(ReadProblem::NotUtf8 { line: 2, column: 1 })
+        ));
+        let gone = dir.path().join("gone.yaml");
+        assert_eq!(reader.read_listed(&gone), read_entry(&gone));
+
+        let started = std::time::Instant::now();
+        let link = dir.path().join("link.yaml");
+        std::os::unix::fs::symlink(dir.path().join("size-1.yaml"), &link).unwrap();
+        assert_eq!(
+            reader.read_listed(&link),
+            Err(ReadProblem::NotRegular("a symbolic link"))
+        );
+        let fifo = dir.path().join("fifo.yaml");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(status.is_ok_and(|s| s.success()), "mkfifo is needed");
+        assert_eq!(
+            reader.read_listed(&fifo),
+            Err(ReadProblem::NotRegular("a FIFO (named pipe)"))
+        );
+        let sub = dir.path().join("sub.yaml");
+        std::fs::create_dir(&sub).unwrap();
+        assert_eq!(
+            reader.read_listed(&sub),
+            Err(ReadProblem::NotRegular("a directory"))
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+        // Files in another directory, and a bare name in the working one.
+        let other = tempfile::tempdir().unwrap();
+        let there = other.path().join("there.yaml");
+        std::fs::write(&there, "id: there\n").unwrap();
+        assert_eq!(reader.read_listed(&there).unwrap(), "id: there\n");
+        assert_eq!(
+            reader.read_listed(&dir.path().join("size-1.yaml")).unwrap(),
+            "a"
+        );
+        let bare = reader.read_listed(Path::new("Cargo.toml")).unwrap();
+        assert_eq!(bare, std::fs::read_to_string("Cargo.toml").unwrap());
+    }
+
+    /// A file that grew after it was measured is read to its end (or
+    /// refused past the cap), never cut at the size measured.
+    #[test]
+    fn a_file_longer_than_measured_is_read_to_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grown.yaml");
+        std::fs::write(&path, vec![b'a'; 10_000]).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        assert_eq!(read_opened(&file, 10, 1 << 20).unwrap().len(), 10_000);
+        let file = std::fs::File::open(&path).unwrap();
+        assert_eq!(read_opened(&file, 10, 5_000), Err(ReadProblem::TooLarge));
+        let file = std::fs::File::open(&path).unwrap();
+        assert_eq!(read_opened(&file, 10_000, 10_000).unwrap().len(), 10_000);
+        let file = std::fs::File::open(&path).unwrap();
+        assert_eq!(
+            read_opened(&file, 10_001, 10_000),
+            Err(ReadProblem::TooLarge)
         );
     }
 

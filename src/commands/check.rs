@@ -510,10 +510,12 @@ impl Selection {
             catalog::Listing {
                 entry_paths,
                 strays: Vec::new(),
+                not_listed_regular: listing.not_listed_regular.clone(),
             },
             catalog::Listing {
                 entry_paths: rest,
                 strays: listing.strays,
+                not_listed_regular: listing.not_listed_regular,
             },
         )
     }
@@ -542,7 +544,7 @@ fn others_with_errors(config: &Config, others: &catalog::Listing) -> Option<Stri
     }
     // The gate as loading runs it: errors only, warnings neither kept nor
     // located.
-    let files = catalog::read_files(&others.entry_paths);
+    let files = catalog::read_files(others);
     let mut gate = crate::lint::Gate::new(config.lint_dates(), crate::lint::Purpose::Load);
     gate.add_strays(&others.strays);
     gate.add(&files);
