@@ -1,9 +1,11 @@
 //! Reading entry files safely (I/O).
 //!
 //! A catalog arrives by pull request, so its files are untrusted: a symlink to
-//! `/proc/self/environ`, a FIFO that blocks forever, a 10 GB file. We look at a
-//! path's own metadata before opening it, open only regular files, check the
-//! opened file is the one we looked at, and read at most [`MAX_FILE_BYTES`].
+//! `/proc/self/environ`, a FIFO that blocks forever, a 10 GB file. A file a
+//! directory listing showed as regular is opened by name in its directory
+//! with no link followed and no wait on a FIFO ([`EntryReader`]); any other
+//! path is looked at before it is opened. Either way only a regular file is
+//! read, the opened file itself is checked, and at most [`MAX_FILE_BYTES`].
 //! Contents are never echoed in the error.
 
 use std::io::Read;
