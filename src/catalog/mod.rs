@@ -350,8 +350,7 @@ mod tests {
         let link = dir.path().join("link.yaml");
         std::os::unix::fs::symlink(&plain, &link).unwrap();
         let fifo = dir.path().join("fifo.yaml");
-        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
-        assert!(status.is_ok_and(|s| s.success()), "mkfifo is needed");
+        read::tests::make_fifo(&fifo);
         let elsewhere = tempfile::tempdir().unwrap();
         let named = elsewhere.path().join("b.yaml");
         std::fs::write(&named, "id: b\n").unwrap();

@@ -331,7 +331,7 @@ fn line_column(bytes: &[u8], at: usize) -> (u32, u32) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -377,12 +377,18 @@ mod tests {
             Err(ReadProblem::NotRegular("a symbolic link"))
         );
         let fifo = dir.path().join("fifo.yaml");
-        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
-        assert!(status.is_ok_and(|s| s.success()), "mkfifo is needed");
+        make_fifo(&fifo);
         assert_eq!(
             read_entry(&fifo),
             Err(ReadProblem::NotRegular("a FIFO (named pipe)"))
         );
+    }
+
+    /// A FIFO at `path`, made with the system's `mkfifo`.
+    #[cfg(unix)]
+    pub(crate) fn make_fifo(path: &Path) {
+        let status = std::process::Command::new("mkfifo").arg(path).status();
+        assert!(status.is_ok_and(|s| s.success()), "mkfifo is needed");
     }
 
     /// The reader that opens listed files by name gives what [`read_entry`]
@@ -424,8 +430,7 @@ mod tests {
             Err(ReadProblem::NotRegular("a symbolic link"))
         );
         let fifo = dir.path().join("fifo.yaml");
-        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
-        assert!(status.is_ok_and(|s| s.success()), "mkfifo is needed");
+        make_fifo(&fifo);
         assert_eq!(
             reader.read_listed(&fifo),
             Err(ReadProblem::NotRegular("a FIFO (named pipe)"))
@@ -485,8 +490,7 @@ mod tests {
         );
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("state.json");
-        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
-        assert!(status.is_ok_and(|s| s.success()), "mkfifo is needed");
+        make_fifo(&fifo);
         assert!(read_own_file(&fifo, 1024, "the state file").is_err());
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
         let target = dir.path().join("ca.pem");
