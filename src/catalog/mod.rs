@@ -79,17 +79,24 @@ impl Listing {
     }
 
     /// The listed files at `paths` (a part of [`Listing::entry_paths`]),
-    /// read on this thread, through `reader`'s open directory where the
-    /// listing vouched for a regular file.
+    /// read on this thread: those the listing vouched for as regular files
+    /// together, through `reader`'s open directory
+    /// ([`read::EntryReader::read_listed_all`]), the others one by one.
     fn read_serially(&self, paths: &[PathBuf], reader: &mut read::EntryReader) -> Vec<SourceFile> {
+        let vouched = |path: &PathBuf| self.not_listed_regular.binary_search(path).is_err();
+        let listed: Vec<&Path> = paths
+            .iter()
+            .filter(|path| vouched(path))
+            .map(PathBuf::as_path)
+            .collect();
+        let mut listed = reader.read_listed_all(&listed).into_iter();
         paths
             .iter()
             .map(|path| SourceFile {
                 path: path.clone(),
-                content: if self.not_listed_regular.binary_search(path).is_ok() {
-                    read::read_entry(path)
-                } else {
-                    reader.read_listed(path)
+                content: match vouched(path) {
+                    true => listed.next().unwrap_or_else(|| read::read_entry(path)),
+                    false => read::read_entry(path),
                 },
             })
             .collect()
