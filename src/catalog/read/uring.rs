@@ -7,7 +7,8 @@
 //! catalog's read cost. Submitted together, the reads of a chunk of files go
 //! to the block layer under one plug, and the kernel sends them as one
 //! batch. Measured on 10,000 entry files evicted from the page cache: 0.69 s
-//! of system time one by one, 0.24 s in batches of 128 (docs/engine.md).
+//! of system time one by one, 0.24 s in batches of 128 and 0.26 s in
+//! batches of 32 (docs/engine.md).
 //! On files in the cache the two cost the same.
 //!
 //! This is the program's only `unsafe` code. It is sound because every
@@ -23,8 +24,8 @@ use std::os::fd::AsRawFd;
 
 use io_uring::{IoUring, opcode, types};
 
-/// Requests submitted at once (the catalog reads in chunks of 128 files).
-const ENTRIES: u32 = 128;
+/// Requests submitted at once: the files the catalog reader holds open.
+const ENTRIES: u32 = super::BATCH as u32;
 
 /// A ring for batched reads, or the knowledge that there is none (an old
 /// kernel, `kernel.io_uring_disabled`, a seccomp profile that refuses it):
