@@ -219,6 +219,16 @@ enum Opened {
     Done(Result<Vec<u8>, ReadProblem>),
 }
 
+impl Opened {
+    /// The text, read on its own (no batch, or the batch left it).
+    fn read_alone(self) -> Result<String, ReadProblem> {
+        decode(match self {
+            Opened::File(file, size) => read_opened(&file, size as u64, MAX_FILE_BYTES)?,
+            Opened::Done(read) => read?,
+        })
+    }
+}
+
 impl EntryReader {
     /// A reader that reads each file on its own, never in a batch (the path
     /// taken where io_uring is unavailable).
@@ -233,10 +243,7 @@ impl EntryReader {
 
     /// One listed entry file's text.
     pub fn read_listed(&mut self, path: &Path) -> Result<String, ReadProblem> {
-        decode(match self.open_listed(path) {
-            Opened::File(file, size) => read_opened(&file, size as u64, MAX_FILE_BYTES)?,
-            Opened::Done(read) => read?,
-        })
+        self.open_listed(path).read_alone()
     }
 
     /// Listed entry files' texts, in the order given, each the same as
@@ -258,11 +265,11 @@ impl EntryReader {
                 .collect();
             let mut batched = self.read_batch(&measured).into_iter();
             texts.extend(opened.into_iter().map(|opened| match opened {
-                Opened::File(file, size) => match batched.next().flatten() {
+                Opened::File(..) => match batched.next().flatten() {
                     Some(bytes) => decode(bytes),
-                    None => decode(read_opened(&file, size as u64, MAX_FILE_BYTES)?),
+                    None => opened.read_alone(),
                 },
-                Opened::Done(read) => decode(read?),
+                Opened::Done(_) => opened.read_alone(),
             }));
         }
         texts
