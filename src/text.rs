@@ -30,7 +30,9 @@ pub const HIDDEN: &[(char, char)] = &[
 
 /// Whether `c` is one of the [`HIDDEN`] characters.
 pub fn is_hidden(c: char) -> bool {
-    HIDDEN.iter().any(|(from, to)| (*from..=*to).contains(&c))
+    // Printable ASCII is outside every range: most text is, and it is asked
+    // of every character of every entry's URLs and names.
+    !(' '..='~').contains(&c) && HIDDEN.iter().any(|(from, to)| (*from..=*to).contains(&c))
 }
 
 /// Whether `c` is hidden, where a tab and a newline are allowed (text that
@@ -79,6 +81,16 @@ mod tests {
             assert!(!is_hidden(c), "{:04X}", c as u32);
         }
         assert!(!is_hidden_multiline('\n') && is_hidden_multiline('\r'));
+    }
+
+    /// The printable-ASCII shortcut says what the ranges say, for every
+    /// character of the first two planes.
+    #[test]
+    fn the_shortcut_agrees_with_the_ranges() {
+        for c in (0..=0x1FFFF).filter_map(char::from_u32) {
+            let in_ranges = HIDDEN.iter().any(|(from, to)| (*from..=*to).contains(&c));
+            assert_eq!(is_hidden(c), in_ranges, "{:04X}", c as u32);
+        }
     }
 
     /// The entry schema refuses what the renderers hide: lint and the
